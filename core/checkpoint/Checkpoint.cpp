@@ -1,0 +1,123 @@
+#include "checkpoint/Checkpoint.h"
+
+#include "pickle/ValueJson.h"
+
+#include <algorithm>
+
+namespace podium::checkpoint {
+
+using nlohmann::json;
+
+std::string_view modeName(Mode m) noexcept
+{
+    return m == Mode::Min ? "min" : m == Mode::Max ? "max" : "unknown";
+}
+
+const CallbackState* Checkpoint::callback(std::string_view stateKey) const noexcept
+{
+    for (const auto& cb : callbacks)
+        if (cb.stateKey == stateKey)
+            return &cb;
+    return nullptr;
+}
+
+bool Checkpoint::hasUnsafeGlobals() const noexcept
+{
+    return std::any_of(globals.begin(), globals.end(),
+                       [](const auto& g) { return g.verdict == pickle::Verdict::Unsafe; });
+}
+
+json scoreJson(const Score& s)
+{
+    return s ? pickle::numberJson(*s) : json(nullptr);
+}
+
+static json optString(const std::string& s)
+{
+    return s.empty() ? json(nullptr) : json(s);
+}
+
+json toJson(const Checkpoint& c)
+{
+    json j;
+    j["file"] = c.file;
+    j["size"] = c.fileSize;
+    j["format"] = c.format;
+    j["zip_prefix"] = c.format == "zip" ? json(c.zipPrefix) : json(nullptr);
+    j["byteorder"] = c.bigEndian ? "big" : "little";
+    j["entries"] = c.entries;
+    j["pickle_protocol"] = c.pickleProtocol;
+    j["pickle_bytes"] = c.pickleBytes;
+    j["top_level_type"] = c.topLevelType;
+    j["top_level_keys"] = c.topLevelKeys;
+    j["is_lightning"] = c.isLightning;
+    if (!c.isLightning)
+        j["not_lightning_reason"] = c.notLightningReason;
+    j["lightning_version"] = c.lightningVersion ? json(*c.lightningVersion) : json(nullptr);
+    j["epoch"] = c.epoch ? json(*c.epoch) : json(nullptr);
+    j["global_step"] = c.globalStep ? json(*c.globalStep) : json(nullptr);
+    json cbs = json::array();
+    for (const auto& cb : c.callbacks) {
+        json o;
+        o["state_key"] = cb.stateKey;
+        o["kind"] = cb.kind;
+        o["monitor"] = optString(cb.monitor);
+        o["mode"] = cb.mode == Mode::Unknown ? json(nullptr) : json(modeName(cb.mode));
+        o["mode_source"] = cb.modeSource;
+        o["current_score"] = scoreJson(cb.currentScore);
+        o["best_model_score"] = scoreJson(cb.bestModelScore);
+        o["best_model_path"] = cb.bestModelPath;
+        json bk = json::object();
+        for (const auto& [p, s] : cb.bestKModels)
+            bk[p] = scoreJson(s);
+        o["best_k_models"] = cb.hasBestKModels ? bk : json(nullptr);
+        o["kth_best_model_path"] = cb.kthBestModelPath;
+        o["kth_value"] = scoreJson(cb.kthValue);
+        o["last_model_path"] = cb.lastModelPath;
+        o["dirpath"] = cb.dirpath;
+        if (!cb.keyFields.is_null())
+            o["key_fields"] = cb.keyFields;
+        if (!cb.warnings.empty())
+            o["warnings"] = cb.warnings;
+        cbs.push_back(std::move(o));
+    }
+    j["callbacks"] = std::move(cbs);
+    j["other_callbacks"] = c.otherCallbacks;
+    j["hyper_parameters"] = c.hyperParameters;
+    j["hparams_name"] = optString(c.hparamsName);
+    j["datamodule_hyper_parameters"] = c.datamoduleHyperParameters;
+    json sd;
+    sd["tensors"] = c.stateDict.tensors;
+    sd["parameters"] = c.stateDict.elements;
+    sd["bytes"] = c.stateDict.bytes;
+    sd["dtypes"] = c.stateDict.dtypes;
+    sd["locations"] = c.stateDict.locations;
+    j["state_dict"] = std::move(sd);
+    j["optimizers"] = c.optimizers;
+    j["lr_schedulers"] = c.lrSchedulers;
+    j["loops"] = c.loops;
+    json globals = json::array();
+    for (const auto& g : c.globals) {
+        json o{{"module", g.module}, {"name", g.name}, {"verdict", pickle::verdictName(g.verdict)}, {"count", g.count}};
+        if (!g.reason.empty())
+            o["reason"] = g.reason;
+        globals.push_back(std::move(o));
+    }
+    j["globals"] = std::move(globals);
+    j["safe"] = !c.hasUnsafeGlobals();
+    j["warnings"] = c.warnings;
+    j["bytes_read"] = c.bytesRead;
+    return j;
+}
+
+json errorJson(const std::string& file, const Error& e)
+{
+    json err{{"code", errorCodeName(e.code)}, {"message", e.message()}, {"detail", e.detail}};
+    if (e.offset != Error::npos) {
+        err["offset"] = e.offset;
+        err["where"] = e.where;
+    }
+    return json{{"file", file}, {"error", err}};
+}
+
+} // namespace podium::checkpoint

@@ -1,0 +1,294 @@
+#include "checkpoint/CheckpointReader.h"
+
+#include "fs/FileSource.h"
+#include "pickle/Arguments.h"
+#include "pickle/ValueJson.h"
+
+#include <cmath>
+#include <unordered_map>
+
+namespace podium::checkpoint {
+
+using pickle::Kind;
+using pickle::Value;
+
+namespace {
+
+/// Score values are 0-dim tensors pickled once and referred to again through the memo: read each once.
+class ScoreReader {
+public:
+    explicit ScoreReader(const TorchFile& f) : m_file(f) {}
+
+    Score read(const Value* v, std::vector<std::string>& warnings, std::string_view what)
+    {
+        if (!v || v->kind == Kind::None)
+            return std::nullopt;
+        if (auto n = v->number())
+            return n;
+        if (v->kind == Kind::Tensor) {
+            if (auto it = m_cache.find(v->tensor); it != m_cache.end())
+                return it->second;
+            auto r = m_file.readScalar(*v->tensor);
+            if (!r) {
+                warnings.push_back(std::string(what) + ": " + r.error().describe());
+                m_cache.emplace(v->tensor, std::nullopt);
+                return std::nullopt;
+            }
+            m_cache.emplace(v->tensor, *r);
+            return *r;
+        }
+        warnings.push_back(std::string(what) + ": a " + std::string(pickle::kindName(v->kind)) + ", not a number");
+        return std::nullopt;
+    }
+
+private:
+    const TorchFile& m_file;
+    std::unordered_map<const pickle::TensorRef*, Score> m_cache;
+};
+
+std::string strOf(const Value* v)
+{
+    if (!v) return {};
+    if (v->kind == Kind::Str) return std::string(v->text);
+    if (v->kind == Kind::Object && !v->text.empty()) return std::string(v->text); // a pathlib path
+    return {};
+}
+
+bool isModelCheckpointState(const Value* st)
+{
+    return st && st->kind == Kind::Dict && st->get("best_model_path") &&
+           (st->get("monitor") || st->get("best_k_models") || st->get("best_model_score"));
+}
+
+void skipSpaces(std::string_view s, std::size_t& i)
+{
+    while (i < s.size() && s[i] == ' ') ++i;
+}
+
+std::optional<std::string> pyString(std::string_view s, std::size_t& i)
+{
+    if (i >= s.size() || (s[i] != '\'' && s[i] != '"'))
+        return std::nullopt;
+    const char q = s[i++];
+    std::string out;
+    while (i < s.size() && s[i] != q) {
+        if (s[i] == '\\' && i + 1 < s.size()) {
+            const char c = s[++i];
+            out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
+            ++i;
+            continue;
+        }
+        out += s[i++];
+    }
+    if (i >= s.size())
+        return std::nullopt;
+    ++i; // closing quote
+    return out;
+}
+
+nlohmann::json pyLiteral(std::string_view raw)
+{
+    while (!raw.empty() && raw.back() == ' ') raw.remove_suffix(1);
+    if (raw == "None") return nullptr;
+    if (raw == "True") return true;
+    if (raw == "False") return false;
+    if (auto i = pickle::parseDecimal(raw)) return *i;
+    if (auto f = pickle::parseFloatText(raw)) return pickle::numberJson(*f);
+    return std::string(raw);
+}
+
+} // namespace
+
+std::optional<std::pair<std::string, nlohmann::json>> parseStateKey(std::string_view key)
+{
+    const auto brace = key.find('{');
+    if (brace == std::string_view::npos || key.back() != '}')
+        return std::nullopt;
+    std::string kind(key.substr(0, brace));
+    nlohmann::json fields = nlohmann::json::object();
+    std::string_view body = key.substr(brace + 1, key.size() - brace - 2);
+    std::size_t i = 0;
+    while (i < body.size()) {
+        skipSpaces(body, i);
+        auto name = pyString(body, i);
+        if (!name)
+            return std::nullopt;
+        skipSpaces(body, i);
+        if (i >= body.size() || body[i] != ':')
+            return std::nullopt;
+        ++i;
+        skipSpaces(body, i);
+        if (i < body.size() && (body[i] == '\'' || body[i] == '"')) {
+            auto v = pyString(body, i);
+            if (!v)
+                return std::nullopt;
+            fields[*name] = *v;
+        } else {
+            // Anything else (numbers, None, datetime.timedelta(seconds=60)) runs to the next top-level comma.
+            const std::size_t start = i;
+            int depth = 0;
+            while (i < body.size() && !(depth == 0 && body[i] == ',')) {
+                if (body[i] == '(' || body[i] == '[' || body[i] == '{') ++depth;
+                if (body[i] == ')' || body[i] == ']' || body[i] == '}') --depth;
+                ++i;
+            }
+            fields[*name] = pyLiteral(body.substr(start, i - start));
+        }
+        skipSpaces(body, i);
+        if (i < body.size() && body[i] == ',')
+            ++i;
+    }
+    return std::make_pair(std::move(kind), std::move(fields));
+}
+
+Checkpoint interpret(const TorchFile& file, const std::string& name)
+{
+    Checkpoint c;
+    c.file = name;
+    c.fileSize = file.source().size();
+    c.format = std::string(formatName(file.format()));
+    c.zipPrefix = file.zipPrefix();
+    c.bigEndian = file.bigEndian();
+    c.entries = file.entryCount();
+    c.pickleBytes = file.pickleSize();
+    const auto& doc = file.document();
+    c.pickleProtocol = doc.protocol;
+    c.globals = doc.globals;
+
+    const Value* root = doc.root;
+    if (root->kind == Kind::Dict)
+        c.topLevelType = root->ordered ? "OrderedDict" : "dict";
+    else if (root->kind == Kind::Object && root->global)
+        c.topLevelType = root->qualifiedName();
+    else
+        c.topLevelType = std::string(pickle::kindName(root->kind));
+    if (!root->isDictLike()) {
+        c.notLightningReason = "the pickled object is a " + c.topLevelType + ", not a dict";
+        return c;
+    }
+    for (const auto& [k, v] : root->entries)
+        c.topLevelKeys.push_back(k->kind == Kind::Str ? std::string(k->text) : pickle::repr(k));
+
+    const Value* version = root->get("pytorch-lightning_version");
+    const Value* stateDict = root->get("state_dict");
+    ScoreReader scores(file);
+
+    // state_dict summary (Lightning's, or the top level itself for a plain state_dict)
+    const Value* weights = stateDict ? stateDict : root;
+    for (const auto& [k, v] : weights->entries) {
+        if (v->kind != Kind::Tensor)
+            continue;
+        const auto& t = *v->tensor;
+        auto& s = c.stateDict;
+        ++s.tensors;
+        const auto n = t.numel();
+        if (n > 0) {
+            s.elements += static_cast<std::uint64_t>(n);
+            s.bytes += static_cast<std::uint64_t>(n) * t.elementSize();
+        }
+        ++s.dtypes[std::string(pickle::dtypeName(t.dtype))];
+        ++s.locations[t.storage ? std::string(t.storage->location) : std::string("?")];
+    }
+
+    if (!version || !stateDict) {
+        if (!version && root->ordered && c.stateDict.tensors == root->entries.size())
+            c.notLightningReason = "a plain state_dict (" + std::to_string(c.stateDict.tensors) +
+                                   " tensors), not a Lightning checkpoint";
+        else if (!version)
+            c.notLightningReason = "no 'pytorch-lightning_version' key: not a Lightning checkpoint";
+        else
+            c.notLightningReason = "no 'state_dict' key: not a Lightning checkpoint";
+        if (stateDict == nullptr && version == nullptr)
+            return c;
+    }
+    c.isLightning = version && stateDict;
+    if (version && version->kind == Kind::Str)
+        c.lightningVersion = std::string(version->text);
+    if (const Value* e = root->get("epoch"); e && e->kind == Kind::Int)
+        c.epoch = e->integer;
+    if (const Value* g = root->get("global_step"); g && g->kind == Kind::Int)
+        c.globalStep = g->integer;
+
+    if (const Value* hp = root->get("hyper_parameters"))
+        c.hyperParameters = pickle::toJson(hp);
+    if (const Value* hn = root->get("hparams_name"))
+        c.hparamsName = strOf(hn);
+    if (const Value* dm = root->get("datamodule_hyper_parameters"))
+        c.datamoduleHyperParameters = pickle::toJson(dm);
+    if (const Value* o = root->get("optimizer_states"); o && (o->kind == Kind::List || o->kind == Kind::Tuple))
+        c.optimizers = o->items.size();
+    if (const Value* s = root->get("lr_schedulers"); s && (s->kind == Kind::List || s->kind == Kind::Tuple))
+        c.lrSchedulers = s->items.size();
+    if (const Value* l = root->get("loops"); l && l->kind == Kind::Dict)
+        for (const auto& [k, v] : l->entries)
+            if (k->kind == Kind::Str)
+                c.loops.emplace_back(k->text);
+
+    const Value* cbs = root->get("callbacks");
+    if (!cbs || !cbs->isDictLike())
+        return c;
+    for (const auto& [key, st] : cbs->entries) {
+        std::string keyText = key->kind == Kind::Str ? std::string(key->text)
+                              : key->kind == Kind::Global ? key->qualifiedName()
+                                                          : pickle::repr(key);
+        if (!isModelCheckpointState(st)) {
+            c.otherCallbacks.push_back(keyText);
+            continue;
+        }
+        CallbackState cb;
+        cb.stateKey = keyText;
+        if (auto parsed = key->kind == Kind::Str ? parseStateKey(key->text) : std::nullopt) {
+            cb.kind = parsed->first;
+            cb.keyFields = std::move(parsed->second);
+        } else {
+            cb.kind = key->kind == Kind::Global ? std::string(key->global->name) : keyText;
+        }
+        cb.monitor = strOf(st->get("monitor"));
+        if (cb.monitor.empty() && cb.keyFields.contains("monitor") && cb.keyFields["monitor"].is_string())
+            cb.monitor = cb.keyFields["monitor"].get<std::string>();
+        const std::string label = "callback " + cb.kind + " (" + cb.monitor + ")";
+        cb.currentScore = scores.read(st->get("current_score"), cb.warnings, "current_score");
+        cb.bestModelScore = scores.read(st->get("best_model_score"), cb.warnings, "best_model_score");
+        cb.bestModelPath = strOf(st->get("best_model_path"));
+        cb.kthBestModelPath = strOf(st->get("kth_best_model_path"));
+        cb.lastModelPath = strOf(st->get("last_model_path"));
+        cb.dirpath = strOf(st->get("dirpath"));
+        if (const Value* kth = st->get("kth_value"))
+            cb.kthValue = scores.read(kth, cb.warnings, "kth_value");
+        if (const Value* bk = st->get("best_k_models"); bk && bk->isDictLike()) {
+            cb.hasBestKModels = true;
+            for (const auto& [p, s] : bk->entries)
+                cb.bestKModels.emplace_back(strOf(p), scores.read(s, cb.warnings, "best_k_models"));
+        }
+        // mode: only the state key stores it; else kth_value is +inf (min) / -inf (max) until top-k fills.
+        if (cb.keyFields.contains("mode") && cb.keyFields["mode"].is_string()) {
+            const auto m = cb.keyFields["mode"].get<std::string>();
+            cb.mode = m == "min" ? Mode::Min : m == "max" ? Mode::Max : Mode::Unknown;
+            cb.modeSource = cb.mode == Mode::Unknown ? "unknown" : "state_key";
+        } else if (cb.kthValue && std::isinf(*cb.kthValue)) {
+            cb.mode = *cb.kthValue > 0 ? Mode::Min : Mode::Max;
+            cb.modeSource = "kth_value";
+        } else {
+            cb.modeSource = "unknown";
+        }
+        for (const auto& w : cb.warnings)
+            c.warnings.push_back(label + ": " + w);
+        c.callbacks.push_back(std::move(cb));
+    }
+    return c;
+}
+
+Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options)
+{
+    auto src = fs::FileSource::open(path);
+    if (!src)
+        return std::move(src).error();
+    auto file = TorchFile::open(**src, options);
+    if (!file)
+        return std::move(file).error().inFile(path);
+    Checkpoint c = interpret(**file, path);
+    c.bytesRead = (*src)->bytesRead();
+    return c;
+}
+
+} // namespace podium::checkpoint

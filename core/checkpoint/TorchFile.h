@@ -1,0 +1,84 @@
+// TorchFile: a file torch.save wrote, opened as far as a checkpoint reader needs — the container, the main
+// pickle run through the safe Machine, and random access to individual storages (never the weights unless
+// asked for).
+//
+// Formats (torch/serialization.py):
+//   zip     (torch >= 1.6, the default): see zip/ZipArchive.h. `<prefix>/data.pkl` is found by shape, not
+//           by name: `archive/` when Lightning saves, the file stem for a plain torch.save.
+//   legacy  (_use_new_zipfile_serialization=False, torch < 1.6): five pickles back to back — the magic
+//           number 0x1950a86a20f9469cfc6c, the protocol version 1001, sys_info {little_endian, type_sizes},
+//           the main object (persistent ids ('storage', type, key, location, numel, view_metadata)), the
+//           sorted list of storage keys — then each storage in key order as an 8-byte element count and the
+//           raw bytes. Storage offsets follow from the main pickle's numels, so any storage is read without
+//           touching the others.
+// The pre-1.0 tar format is recognised and refused with a clear error.
+#pragma once
+
+#include "pickle/Machine.h"
+#include "util/ByteSource.h"
+#include "zip/ZipArchive.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+
+namespace podium::checkpoint {
+
+enum class Format { Zip, Legacy };
+std::string_view formatName(Format f) noexcept;
+
+struct ReadOptions {
+    pickle::Limits limits;
+    zip::ZipLimits zipLimits;
+    bool verifyCrc = false; ///< check data.pkl's CRC-32 (inspect does; scans do not)
+};
+
+class TorchFile {
+public:
+    /// Errors: FileEmpty, UnknownFormat (with what the file starts with), the container's and the
+    /// Machine's errors. The error names the file.
+    static Result<std::unique_ptr<TorchFile>> open(ByteSource& source, const ReadOptions& options = {});
+
+    Format format() const noexcept { return m_format; }
+    const std::string& zipPrefix() const noexcept { return m_prefix; }
+    bool bigEndian() const noexcept { return m_bigEndian; }
+    std::size_t entryCount() const noexcept { return m_entryCount; }
+    std::uint64_t pickleSize() const noexcept { return m_pickleSize; }
+    const pickle::Document& document() const noexcept { return *m_doc; }
+    const zip::ZipArchive* zipArchive() const noexcept { return m_zip ? &*m_zip : nullptr; }
+    ByteSource& source() const noexcept { return *m_source; }
+
+    /// Size in bytes of storage `key` as the container holds it, or nullopt when it is missing.
+    std::optional<std::uint64_t> storageBytes(std::string_view key) const;
+    /// `length` bytes at byte `offset` of storage `key`. Errors: StorageMissing, StorageTooSmall.
+    Result<std::vector<std::uint8_t>> readStorage(std::string_view key, std::uint64_t offset, std::size_t length) const;
+    /// The value of a one-element tensor (a score): float/int/bool dtypes in the file's byte order.
+    /// Errors: StorageMissing, StorageTooSmall, InvalidArgument for tensors with more than one element.
+    Result<double> readScalar(const pickle::TensorRef& t) const;
+
+private:
+    TorchFile() = default;
+    static Result<std::unique_ptr<TorchFile>> openZip(ByteSource& src, const ReadOptions& o);
+    static Result<std::unique_ptr<TorchFile>> openLegacy(ByteSource& src, const ReadOptions& o);
+
+    ByteSource* m_source = nullptr;
+    Format m_format = Format::Zip;
+    std::string m_prefix;
+    bool m_bigEndian = false;
+    std::size_t m_entryCount = 0;
+    std::uint64_t m_pickleSize = 0;
+    std::optional<zip::ZipArchive> m_zip;
+    std::unique_ptr<pickle::Document> m_doc;
+    struct LegacyStorage {
+        std::uint64_t offset = 0;   // of the 8-byte count
+        std::uint64_t bytes = 0;    // data bytes after it
+        std::uint64_t elementSize = 1;
+    };
+    std::map<std::string, LegacyStorage, std::less<>> m_legacy;
+};
+
+/// Decodes one element of `dtype` from `bytes` (host value as double). nullopt for dtypes without a
+/// scalar meaning here (complex, quantized).
+std::optional<double> decodeScalar(pickle::DType dtype, const std::uint8_t* bytes, bool bigEndian);
+
+} // namespace podium::checkpoint

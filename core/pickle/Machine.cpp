@@ -1,0 +1,910 @@
+#include "pickle/Machine.h"
+
+#include "pickle/Arguments.h"
+#include "pickle/Globals.h"
+#include "pickle/Opcodes.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+namespace podium::pickle {
+
+bool Document::hasUnsafeGlobals() const noexcept
+{
+    return std::any_of(globals.begin(), globals.end(), [](const auto& g) { return g.verdict == Verdict::Unsafe; });
+}
+
+namespace {
+
+std::string_view sv(Bytes b)
+{
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+class Run {
+public:
+    Run(Document& doc, const Limits& limits, Bytes data, const char* where)
+        : m_doc(doc), m_limits(limits), m_alloc(&doc.arena), m_r(data, ErrorCode::PickleTruncated, where)
+    {
+        m_stack.reserve(256);
+    }
+
+    void execute();
+
+private:
+    // ---- errors -------------------------------------------------------------------------------------
+    [[noreturn]] void fail(ErrorCode code, std::string detail) const { m_r.failAt(code, m_opStart, std::move(detail)); }
+    std::string opName() const { return std::string(m_info->name); }
+
+    // ---- allocation (budgeted) ----------------------------------------------------------------------
+    void charge(std::size_t n = 1)
+    {
+        m_doc.nodes += n;
+        if (m_doc.nodes > m_limits.maxNodes)
+            fail(ErrorCode::PickleNodeLimit, "more than " + std::to_string(m_limits.maxNodes) +
+                                                 " values and container slots (the budget for one pickle)");
+    }
+    Value* make(Kind k)
+    {
+        charge();
+        Value* v = m_alloc.new_object<Value>(&m_doc.arena);
+        v->kind = k;
+        v->offset = m_opStart;
+        return v;
+    }
+    std::string_view keep(std::string_view s) // copies text into the arena
+    {
+        char* p = static_cast<char*>(m_doc.arena.allocate(s.size() + 1, 1));
+        std::memcpy(p, s.data(), s.size());
+        p[s.size()] = 0;
+        return {p, s.size()};
+    }
+
+    // ---- stack discipline ---------------------------------------------------------------------------
+    std::size_t fence() const noexcept { return m_marks.empty() ? 0 : m_marks.back(); }
+    std::size_t above() const noexcept { return m_stack.size() - fence(); }
+    void needItems(std::size_t n)
+    {
+        if (above() < n) {
+            std::string where = m_marks.empty() ? "" : " above the MARK";
+            fail(ErrorCode::PickleStackUnderflow, opName() + " needs " + std::to_string(n) + " item" +
+                                                      (n == 1 ? "" : "s") + ", found " + std::to_string(above()) + where);
+        }
+    }
+    void push(Value* v)
+    {
+        if (m_stack.size() >= m_limits.maxStack)
+            fail(ErrorCode::PickleStackLimit, "the stack holds more than " + std::to_string(m_limits.maxStack) + " items");
+        m_stack.push_back(v);
+    }
+    Value* pop()
+    {
+        needItems(1);
+        Value* v = m_stack.back();
+        m_stack.pop_back();
+        return v;
+    }
+    Value* top()
+    {
+        needItems(1);
+        return m_stack.back();
+    }
+    /// The items above the topmost MARK; the caller erases them with dropMark().
+    std::size_t markStart()
+    {
+        if (m_marks.empty())
+            fail(ErrorCode::PickleNoMark, opName() + " needs a MARK, but none is open");
+        return m_marks.back();
+    }
+    /// APPENDS/SETITEMS/ADDITEMS act on the item just below their MARK, which must not be behind the fence
+    /// of an enclosing MARK (CPython: x <= self->stack->fence is an underflow).
+    void needBelowMark(std::size_t start, const char* what)
+    {
+        const std::size_t outer = m_marks.size() >= 2 ? m_marks[m_marks.size() - 2] : 0;
+        if (start <= outer)
+            fail(ErrorCode::PickleStackUnderflow, opName() + " needs " + what + " below its MARK, found nothing");
+    }
+    void dropMark(std::size_t start)
+    {
+        m_stack.resize(start);
+        m_marks.pop_back();
+    }
+
+    // ---- containers ---------------------------------------------------------------------------------
+    void nest(Value* container, const Value* child)
+    {
+        if (child && child->depth + 1 > container->depth) {
+            container->depth = child->depth + 1;
+            if (container->depth > m_limits.maxDepth)
+                fail(ErrorCode::PickleDepthLimit, "values nest deeper than " + std::to_string(m_limits.maxDepth) + " levels");
+        }
+    }
+    void addItem(Value* c, Value* item)
+    {
+        charge();
+        nest(c, item);
+        c->items.push_back(item);
+    }
+    void addEntry(Value* c, Value* k, Value* v)
+    {
+        charge();
+        nest(c, k);
+        nest(c, v);
+        c->entries.emplace_back(k, v);
+    }
+    Value* sequence(Kind k, Value* const* first, std::size_t n)
+    {
+        Value* v = make(k);
+        v->items.reserve(n);
+        for (std::size_t i = 0; i < n; ++i)
+            addItem(v, first[i]);
+        return v;
+    }
+
+    // ---- globals ------------------------------------------------------------------------------------
+    Value* global(std::string_view module, std::string_view name);
+    Value* call(Value* callable, Value* args);
+    Value* newObject(Value* cls, Value* args);
+    Value* persistent(Value* pid);
+    Value* rebuildTensor(const Value* args, Builder b);
+    Value* numpyScalar(const Value* args);
+
+    static const Value* item(const Value* seq, std::size_t i)
+    {
+        return seq && (seq->kind == Kind::Tuple || seq->kind == Kind::List) && i < seq->items.size() ? seq->items[i]
+                                                                                                       : nullptr;
+    }
+    static std::optional<std::int64_t> intOf(const Value* v)
+    {
+        if (v && v->kind == Kind::Int) return v->integer;
+        if (v && v->kind == Kind::Bool) return v->boolean ? 1 : 0;
+        return std::nullopt;
+    }
+
+    // ---- memo ---------------------------------------------------------------------------------------
+    void memoPut(std::int64_t index)
+    {
+        if (index < 0)
+            fail(ErrorCode::PickleBadArgument, "negative memo index " + std::to_string(index));
+        if (static_cast<std::uint64_t>(index) > m_limits.maxMemo)
+            fail(ErrorCode::PickleMemoLimit, "memo index " + std::to_string(index) + " exceeds the limit of " +
+                                                 std::to_string(m_limits.maxMemo));
+        const auto i = static_cast<std::size_t>(index);
+        if (i >= m_memo.size())
+            m_memo.resize(i + 1, nullptr);
+        m_memo[i] = top();
+    }
+    Value* memoGet(std::int64_t index)
+    {
+        if (index < 0 || static_cast<std::uint64_t>(index) >= m_memo.size() || !m_memo[static_cast<std::size_t>(index)])
+            fail(ErrorCode::PickleMemoMissing, "memo slot " + std::to_string(index) + " was never stored (" +
+                                                   std::to_string(m_memo.size()) + " slots exist)");
+        return m_memo[static_cast<std::size_t>(index)];
+    }
+
+    Document& m_doc;
+    const Limits& m_limits;
+    std::pmr::polymorphic_allocator<> m_alloc;
+    ByteReader m_r;
+    std::vector<Value*> m_stack;
+    std::vector<std::size_t> m_marks;
+    std::vector<Value*> m_memo;
+    std::size_t m_opStart = 0;
+    const OpcodeInfo* m_info = nullptr;
+    int m_maxOpProtocol = 0;
+    bool m_sawProto = false;
+};
+
+Value* Run::global(std::string_view module, std::string_view name)
+{
+    // Python 2 pickles name modules that moved in Python 3 (what _compat_pickle maps for real unpicklers).
+    if (module == "__builtin__")
+        module = "builtins";
+    else if (module == "copy_reg")
+        module = "copyreg";
+
+    auto* g = m_alloc.new_object<GlobalRef>();
+    g->module = module;
+    g->name = name;
+    g->verdict = judgeGlobal(module, name);
+    if (const AllowEntry* e = findAllowed(module, name); e && g->verdict == Verdict::Safe)
+        g->builder = static_cast<std::uint16_t>(e->builder);
+
+    auto it = std::find_if(m_doc.globals.begin(), m_doc.globals.end(),
+                           [&](const GlobalUse& u) { return u.module == module && u.name == name; });
+    if (it == m_doc.globals.end()) {
+        GlobalUse use;
+        use.module = std::string(module);
+        use.name = std::string(name);
+        use.verdict = g->verdict;
+        use.reason = std::string(unsafeReason(module, name));
+        use.firstOffset = m_opStart;
+        m_doc.globals.push_back(std::move(use));
+        it = std::prev(m_doc.globals.end());
+    }
+    ++it->count;
+
+    Value* v = make(Kind::Global);
+    v->global = g;
+    return v;
+}
+
+Value* Run::persistent(Value* pid)
+{
+    // torch: ('storage', <storage type global>, key, location, numel[, view_metadata (legacy)])
+    if (pid->kind == Kind::Tuple && pid->items.size() >= 5 && pid->items[0]->kind == Kind::Str &&
+        pid->items[0]->text == "storage") {
+        const Value* type = pid->items[1];
+        const Value* key = pid->items[2];
+        const Value* loc = pid->items[3];
+        const Value* numel = pid->items[4];
+        if (type->kind == Kind::Global && (key->kind == Kind::Str || key->kind == Kind::Int) &&
+            loc->kind == Kind::Str && numel->kind == Kind::Int) {
+            auto* s = m_alloc.new_object<StorageRef>();
+            s->key = key->kind == Kind::Str ? key->text : keep(std::to_string(key->integer));
+            s->location = loc->text;
+            s->numel = numel->integer;
+            if (const AllowEntry* e = findAllowed(type->global->module, type->global->name);
+                e && e->builder == Builder::StorageType) {
+                s->dtype = e->dtype;
+                s->untyped = type->global->name.find("UntypedStorage") != std::string_view::npos;
+            }
+            m_doc.storages.push_back(s);
+            Value* v = make(Kind::Storage);
+            v->storage = s;
+            v->args = pid;
+            return v;
+        }
+    }
+    // Anything else is kept as an opaque object (torch never writes it; other tools might).
+    Value* v = make(Kind::Object);
+    v->args = pid;
+    v->text = "persistent id";
+    return v;
+}
+
+Value* Run::rebuildTensor(const Value* args, Builder b)
+{
+    const Value* storage = item(args, 0);
+    if (!storage || storage->kind != Kind::Storage)
+        return nullptr;
+    auto* t = m_alloc.new_object<TensorRef>(&m_doc.arena);
+    t->storage = storage->storage;
+    t->dtype = storage->storage->dtype;
+    t->storageOffset = intOf(item(args, 1)).value_or(0);
+    auto dims = [&](const Value* seq, std::pmr::vector<std::int64_t>& out) {
+        if (!seq) return;
+        for (const Value* d : seq->items) {
+            charge();
+            out.push_back(d->kind == Kind::Int ? d->integer : -1);
+        }
+    };
+    const Value* size = item(args, 2);
+    const Value* stride = item(args, 3);
+    if (size && size->kind == Kind::Tuple) dims(size, t->shape);
+    if (stride && stride->kind == Kind::Tuple) dims(stride, t->stride);
+    if (b != Builder::RebuildTensor) {
+        const Value* rg = item(args, 4);
+        t->requiresGrad = rg && rg->kind == Kind::Bool && rg->boolean;
+    }
+    if (b == Builder::RebuildTensorV3) {
+        const Value* dt = item(args, 6);
+        if (dt && dt->kind == Kind::Global)
+            if (const AllowEntry* e = findAllowed(dt->global->module, dt->global->name); e && e->builder == Builder::TorchDtype)
+                t->dtype = e->dtype;
+    }
+    m_doc.tensors.push_back(t);
+    Value* v = make(Kind::Tensor);
+    v->tensor = t;
+    return v;
+}
+
+Value* Run::numpyScalar(const Value* args)
+{
+    const Value* dtype = item(args, 0);
+    const Value* data = item(args, 1);
+    if (!dtype || dtype->kind != Kind::Object || !data || data->kind != Kind::Bytes)
+        return nullptr;
+    const Value* typestr = item(dtype->args, 0);
+    if (!typestr || typestr->kind != Kind::Str)
+        return nullptr;
+    const DType dt = numpyDtype(typestr->text);
+    bool big = typestr->text.starts_with('>');
+    if (const Value* order = item(dtype->state, 1); order && order->kind == Kind::Str)
+        big = order->text == ">";
+    const std::size_t n = dtypeSize(dt);
+    if (n == 0 || data->text.size() != n)
+        return nullptr;
+    std::uint8_t b[8];
+    std::memcpy(b, data->text.data(), n);
+    if (big)
+        std::reverse(b, b + n);
+    Value* v = nullptr;
+    auto asFloat = [&](double d) { v = make(Kind::Float); v->real = d; };
+    auto asInt = [&](std::int64_t i) { v = make(Kind::Int); v->integer = i; };
+    switch (dt) {
+    case DType::Float64: { double d; std::memcpy(&d, b, 8); asFloat(d); break; }
+    case DType::Float32: { float f; std::memcpy(&f, b, 4); asFloat(f); break; }
+    case DType::Int64: case DType::UInt64: { std::int64_t i; std::memcpy(&i, b, 8); asInt(i); break; }
+    case DType::Int32: { std::int32_t i; std::memcpy(&i, b, 4); asInt(i); break; }
+    case DType::UInt32: { std::uint32_t i; std::memcpy(&i, b, 4); asInt(i); break; }
+    case DType::Int16: { std::int16_t i; std::memcpy(&i, b, 2); asInt(i); break; }
+    case DType::UInt16: { std::uint16_t i; std::memcpy(&i, b, 2); asInt(i); break; }
+    case DType::Int8: asInt(static_cast<std::int8_t>(b[0])); break;
+    case DType::UInt8: asInt(b[0]); break;
+    case DType::Bool: v = make(Kind::Bool); v->boolean = b[0] != 0; break;
+    case DType::Float16: {
+        const std::uint16_t h = static_cast<std::uint16_t>(b[0] | (b[1] << 8));
+        const int e = (h >> 10) & 0x1F, m = h & 0x3FF;
+        double d = e == 0 ? std::ldexp(m, -24) : e == 31 ? (m ? NAN : INFINITY) : std::ldexp(m + 1024, e - 25);
+        asFloat((h & 0x8000) ? -d : d);
+        break;
+    }
+    default: return nullptr;
+    }
+    return v;
+}
+
+Value* Run::newObject(Value* cls, Value* args)
+{
+    const auto builder = cls->kind == Kind::Global ? static_cast<Builder>(cls->global->builder) : Builder::None;
+    switch (builder) {
+    case Builder::OrderedDict: {
+        Value* d = make(Kind::Dict);
+        d->ordered = true;
+        return d;
+    }
+    case Builder::Set:
+        return make(Kind::Set);
+    default: break;
+    }
+    Value* o = make(Kind::Object);
+    o->global = cls->global; // null when the class is not a global (kept in state below)
+    if (cls->kind != Kind::Global)
+        o->state = cls;
+    o->args = args;
+    nest(o, args);
+    return o;
+}
+
+Value* Run::call(Value* callable, Value* args)
+{
+    if (args->kind != Kind::Tuple)
+        fail(ErrorCode::PickleBadType, opName() + " needs an argument tuple, found " + std::string(kindName(args->kind)));
+    const auto builder = callable->kind == Kind::Global ? static_cast<Builder>(callable->global->builder) : Builder::None;
+    const Value* a0 = item(args, 0);
+    switch (builder) {
+    case Builder::OrderedDict: {
+        Value* d = make(Kind::Dict);
+        d->ordered = true;
+        if (a0 && a0->kind == Kind::Dict)
+            for (auto& [k, v] : a0->entries) addEntry(d, k, v);
+        else if (a0 && (a0->kind == Kind::List || a0->kind == Kind::Tuple))
+            for (Value* pair : a0->items)
+                if ((pair->kind == Kind::Tuple || pair->kind == Kind::List) && pair->items.size() == 2)
+                    addEntry(d, pair->items[0], pair->items[1]);
+        return d;
+    }
+    case Builder::Set:
+    case Builder::FrozenSet: {
+        Value* s = make(builder == Builder::Set ? Kind::Set : Kind::FrozenSet);
+        if (a0 && (a0->kind == Kind::List || a0->kind == Kind::Tuple || a0->kind == Kind::Set || a0->kind == Kind::FrozenSet))
+            for (Value* x : a0->items) addItem(s, x);
+        return s;
+    }
+    case Builder::ByteArray: {
+        Value* b = make(Kind::Bytes);
+        if (a0 && a0->kind == Kind::Bytes) b->text = a0->text;
+        else if (a0 && a0->kind == Kind::Str) b->text = a0->text;
+        return b;
+    }
+    case Builder::CodecsEncode: {
+        // protocol 2 pickles bytes as _codecs.encode(<latin-1 text as str>, 'latin1')
+        Value* b = make(Kind::Bytes);
+        const Value* enc = item(args, 1);
+        if (a0 && a0->kind == Kind::Str) {
+            const bool latin1 = enc && enc->kind == Kind::Str && (enc->text == "latin1" || enc->text == "latin-1");
+            if (!latin1) { b->text = a0->text; return b; }
+            std::string out;
+            out.reserve(a0->text.size());
+            const auto& t = a0->text;
+            for (std::size_t i = 0; i < t.size(); ++i) {
+                const auto c = static_cast<unsigned char>(t[i]);
+                if (c < 0x80) out += static_cast<char>(c);
+                else if ((c & 0xE0) == 0xC0 && i + 1 < t.size()) {
+                    out += static_cast<char>(((c & 0x1F) << 6) | (static_cast<unsigned char>(t[i + 1]) & 0x3F));
+                    ++i;
+                } else out += '?';
+            }
+            b->text = keep(out);
+        }
+        return b;
+    }
+    case Builder::TorchSize: {
+        Value* t = make(Kind::Tuple);
+        if (a0 && (a0->kind == Kind::Tuple || a0->kind == Kind::List))
+            for (Value* x : a0->items) addItem(t, x);
+        return t;
+    }
+    case Builder::TorchDevice: {
+        Value* o = newObject(callable, args);
+        if (a0 && a0->kind == Kind::Str) {
+            std::string text(a0->text);
+            if (auto idx = intOf(item(args, 1)))
+                text += ":" + std::to_string(*idx);
+            o->text = keep(text);
+        }
+        return o;
+    }
+    case Builder::RebuildTensor:
+    case Builder::RebuildTensorV2:
+    case Builder::RebuildTensorV3:
+        if (Value* t = rebuildTensor(args, builder))
+            return t;
+        break;
+    case Builder::RebuildParameter:
+    case Builder::RebuildParameterWithState:
+        if (a0 && a0->kind == Kind::Tensor) {
+            Value* p = make(Kind::Tensor);
+            auto* t = m_alloc.new_object<TensorRef>(*a0->tensor);
+            t->parameter = true;
+            const Value* rg = item(args, 1);
+            t->requiresGrad = rg && rg->kind == Kind::Bool && rg->boolean;
+            p->tensor = t;
+            return p;
+        }
+        break;
+    case Builder::RebuildFromTypeV2: {
+        // (func, new_type, args, state): the tensor is func(*args); the subclass type is only a label.
+        Value* func = const_cast<Value*>(a0);
+        Value* inner = const_cast<Value*>(item(args, 2));
+        if (func && inner && inner->kind == Kind::Tuple)
+            return call(func, inner);
+        break;
+    }
+    case Builder::NumpyScalar:
+        if (Value* v = numpyScalar(args))
+            return v;
+        break;
+    case Builder::Path: {
+        Value* o = newObject(callable, args);
+        std::string path;
+        for (const Value* part : args->items) {
+            if (part->kind != Kind::Str)
+                continue;
+            if (part->text.starts_with('/'))
+                path.clear();
+            if (!path.empty() && path.back() != '/')
+                path += '/';
+            path += part->text;
+        }
+        o->text = keep(path);
+        return o;
+    }
+    case Builder::Reconstructor: {
+        // copyreg._reconstructor(cls, base, state): an instance of cls
+        Value* cls = const_cast<Value*>(a0);
+        if (cls && cls->kind == Kind::Global)
+            return newObject(cls, args);
+        break;
+    }
+    default:
+        break;
+    }
+    // Not allow-listed, or arguments of an unexpected shape: an opaque record of the call.
+    Value* o = make(Kind::Object);
+    o->global = callable->global;
+    o->args = args;
+    nest(o, args);
+    if (callable->kind != Kind::Global)
+        o->state = callable; // calling an object (e.g. a partial): keep what was called
+    return o;
+}
+
+void Run::execute()
+{
+    Arg arg;
+    for (;;) {
+        m_opStart = m_r.pos();
+        if (m_r.atEnd())
+            fail(ErrorCode::PickleNoStop, "the pickle ends after " + std::to_string(m_doc.opcodes) + " opcodes without STOP");
+        const std::uint8_t byte = m_r.u8("opcode");
+        m_info = opcodeInfo(byte);
+        if (!m_info) {
+            char buf[8];
+            std::snprintf(buf, sizeof buf, "0x%02x", byte);
+            fail(ErrorCode::PickleUnknownOpcode, std::string("byte ") + buf + " is not a pickle opcode");
+        }
+        ++m_doc.opcodes;
+        m_maxOpProtocol = std::max<int>(m_maxOpProtocol, m_info->protocol);
+        arg = Arg{};
+        decodeArg(m_r, m_info->arg, arg);
+
+        switch (m_info->op) {
+        // ---- constants ------------------------------------------------------------------------------
+        case Op::NONE: push(make(Kind::None)); break;
+        case Op::NEWTRUE:
+        case Op::NEWFALSE: {
+            Value* v = make(Kind::Bool);
+            v->boolean = m_info->op == Op::NEWTRUE;
+            push(v);
+            break;
+        }
+        case Op::BININT:
+        case Op::BININT1:
+        case Op::BININT2: {
+            Value* v = make(Kind::Int);
+            v->integer = arg.i;
+            push(v);
+            break;
+        }
+        case Op::INT: {
+            const auto text = sv(arg.raw);
+            if (text == "01" || text == "00") {
+                Value* v = make(Kind::Bool);
+                v->boolean = text == "01";
+                push(v);
+                break;
+            }
+            [[fallthrough]];
+        }
+        case Op::LONG: {
+            std::string_view text = sv(arg.raw);
+            if (auto i = parseDecimal(text)) {
+                Value* v = make(Kind::Int);
+                v->integer = *i;
+                push(v);
+            } else {
+                if (!text.empty() && text.back() == 'L') text.remove_suffix(1);
+                const bool digits = !text.empty() && std::all_of(text.begin() + (text[0] == '-' ? 1 : 0), text.end(),
+                                                                 [](char c) { return c >= '0' && c <= '9'; });
+                if (!digits)
+                    fail(ErrorCode::PickleBadArgument, opName() + " argument is not a decimal integer");
+                Value* v = make(Kind::BigInt);
+                v->text = text;
+                push(v);
+            }
+            break;
+        }
+        case Op::LONG1:
+        case Op::LONG4:
+            if (auto i = longToInt64(arg.raw)) {
+                Value* v = make(Kind::Int);
+                v->integer = *i;
+                push(v);
+            } else {
+                Value* v = make(Kind::BigInt);
+                v->text = keep(longToDecimal(arg.raw));
+                push(v);
+            }
+            break;
+        case Op::FLOAT: {
+            auto f = parseFloatText(sv(arg.raw));
+            if (!f)
+                fail(ErrorCode::PickleBadArgument, "FLOAT argument is not a number");
+            Value* v = make(Kind::Float);
+            v->real = *f;
+            push(v);
+            break;
+        }
+        case Op::BINFLOAT: {
+            Value* v = make(Kind::Float);
+            v->real = arg.f;
+            push(v);
+            break;
+        }
+        case Op::STRING: {
+            auto s = unquotePythonString(sv(arg.raw));
+            if (!s)
+                fail(ErrorCode::PickleBadArgument, "STRING argument is not a quoted string");
+            Value* v = make(Kind::Str);
+            v->text = keep(isValidUtf8(*s) ? *s : latin1ToUtf8(*s));
+            push(v);
+            break;
+        }
+        case Op::BINSTRING:
+        case Op::SHORT_BINSTRING: {
+            // Python 2 str: torch.load decodes with utf-8; fall back to latin-1 so nothing is lost.
+            Value* v = make(Kind::Str);
+            const auto text = sv(arg.raw);
+            v->text = isValidUtf8(text) ? text : keep(latin1ToUtf8(text));
+            push(v);
+            break;
+        }
+        case Op::UNICODE: {
+            Value* v = make(Kind::Str);
+            v->text = keep(rawUnicodeEscapeToUtf8(sv(arg.raw)));
+            push(v);
+            break;
+        }
+        case Op::SHORT_BINUNICODE:
+        case Op::BINUNICODE:
+        case Op::BINUNICODE8: {
+            const auto text = sv(arg.raw);
+            if (!isValidUtf8(text))
+                fail(ErrorCode::PickleBadArgument, opName() + " argument is not valid UTF-8");
+            Value* v = make(Kind::Str);
+            v->text = text;
+            push(v);
+            break;
+        }
+        case Op::BINBYTES:
+        case Op::SHORT_BINBYTES:
+        case Op::BINBYTES8:
+        case Op::BYTEARRAY8: {
+            Value* v = make(Kind::Bytes);
+            v->text = sv(arg.raw);
+            push(v);
+            break;
+        }
+        case Op::NEXT_BUFFER:
+            fail(ErrorCode::PickleBadArgument, "NEXT_BUFFER asks for an out-of-band buffer; a file carries none");
+        case Op::READONLY_BUFFER: top(); break;
+
+        // ---- containers -----------------------------------------------------------------------------
+        case Op::EMPTY_LIST: push(make(Kind::List)); break;
+        case Op::EMPTY_DICT: push(make(Kind::Dict)); break;
+        case Op::EMPTY_TUPLE: push(make(Kind::Tuple)); break;
+        case Op::EMPTY_SET: push(make(Kind::Set)); break;
+        case Op::TUPLE1:
+        case Op::TUPLE2:
+        case Op::TUPLE3: {
+            const std::size_t n = static_cast<std::size_t>(m_info->op) - static_cast<std::size_t>(Op::TUPLE1) + 1;
+            needItems(n);
+            Value* t = sequence(Kind::Tuple, m_stack.data() + m_stack.size() - n, n);
+            m_stack.resize(m_stack.size() - n);
+            push(t);
+            break;
+        }
+        case Op::TUPLE:
+        case Op::LIST:
+        case Op::FROZENSET: {
+            const std::size_t start = markStart();
+            const Kind k = m_info->op == Op::TUPLE ? Kind::Tuple : m_info->op == Op::LIST ? Kind::List : Kind::FrozenSet;
+            Value* v = sequence(k, m_stack.data() + start, m_stack.size() - start);
+            dropMark(start);
+            push(v);
+            break;
+        }
+        case Op::DICT: {
+            const std::size_t start = markStart();
+            const std::size_t n = m_stack.size() - start;
+            if (n % 2)
+                fail(ErrorCode::PickleStackUnderflow, "DICT needs key/value pairs, found an odd count of " + std::to_string(n));
+            Value* d = make(Kind::Dict);
+            for (std::size_t i = start; i < m_stack.size(); i += 2)
+                addEntry(d, m_stack[i], m_stack[i + 1]);
+            dropMark(start);
+            push(d);
+            break;
+        }
+        case Op::APPEND: {
+            needItems(2);
+            Value* x = pop();
+            Value* list = top();
+            if (list->kind != Kind::List && list->kind != Kind::Object)
+                fail(ErrorCode::PickleBadType, "APPEND to a " + std::string(kindName(list->kind)));
+            addItem(list, x);
+            break;
+        }
+        case Op::APPENDS: {
+            const std::size_t start = markStart();
+            needBelowMark(start, "a list");
+            Value* list = m_stack[start - 1];
+            if (list->kind != Kind::List && list->kind != Kind::Object)
+                fail(ErrorCode::PickleBadType, "APPENDS to a " + std::string(kindName(list->kind)));
+            for (std::size_t i = start; i < m_stack.size(); ++i)
+                addItem(list, m_stack[i]);
+            dropMark(start);
+            break;
+        }
+        case Op::SETITEM: {
+            needItems(3);
+            Value* v = pop();
+            Value* k = pop();
+            Value* d = top();
+            if (d->kind != Kind::Dict && d->kind != Kind::Object)
+                fail(ErrorCode::PickleBadType, "SETITEM on a " + std::string(kindName(d->kind)));
+            addEntry(d, k, v);
+            break;
+        }
+        case Op::SETITEMS: {
+            const std::size_t start = markStart();
+            const std::size_t n = m_stack.size() - start;
+            needBelowMark(start, "a dict");
+            if (n % 2)
+                fail(ErrorCode::PickleStackUnderflow, "SETITEMS needs key/value pairs, found an odd count of " + std::to_string(n));
+            Value* d = m_stack[start - 1];
+            if (d->kind != Kind::Dict && d->kind != Kind::Object)
+                fail(ErrorCode::PickleBadType, "SETITEMS on a " + std::string(kindName(d->kind)));
+            for (std::size_t i = start; i < m_stack.size(); i += 2)
+                addEntry(d, m_stack[i], m_stack[i + 1]);
+            dropMark(start);
+            break;
+        }
+        case Op::ADDITEMS: {
+            const std::size_t start = markStart();
+            needBelowMark(start, "a set");
+            Value* s = m_stack[start - 1];
+            if (s->kind != Kind::Set && s->kind != Kind::Object)
+                fail(ErrorCode::PickleBadType, "ADDITEMS on a " + std::string(kindName(s->kind)));
+            for (std::size_t i = start; i < m_stack.size(); ++i)
+                addItem(s, m_stack[i]);
+            dropMark(start);
+            break;
+        }
+
+        // ---- stack manipulation ---------------------------------------------------------------------
+        case Op::MARK:
+            if (m_marks.size() >= m_limits.maxDepth)
+                fail(ErrorCode::PickleDepthLimit, "more than " + std::to_string(m_limits.maxDepth) + " MARKs are open");
+            m_marks.push_back(m_stack.size());
+            break;
+        case Op::POP:
+            if (above() > 0)
+                m_stack.pop_back();
+            else if (!m_marks.empty())
+                dropMark(markStart()); // CPython: POP with nothing above the mark pops the mark
+            else
+                needItems(1);
+            break;
+        case Op::POP_MARK: dropMark(markStart()); break;
+        case Op::DUP: push(top()); break;
+
+        // ---- memo -----------------------------------------------------------------------------------
+        case Op::PUT: {
+            auto i = parseDecimal(sv(arg.raw));
+            if (!i)
+                fail(ErrorCode::PickleBadArgument, "PUT argument is not a decimal index");
+            memoPut(*i);
+            break;
+        }
+        case Op::BINPUT:
+        case Op::LONG_BINPUT: memoPut(arg.i); break;
+        case Op::MEMOIZE: memoPut(static_cast<std::int64_t>(m_memo.size())); break;
+        case Op::GET: {
+            auto i = parseDecimal(sv(arg.raw));
+            if (!i)
+                fail(ErrorCode::PickleBadArgument, "GET argument is not a decimal index");
+            push(memoGet(*i));
+            break;
+        }
+        case Op::BINGET:
+        case Op::LONG_BINGET: push(memoGet(arg.i)); break;
+
+        // ---- globals and objects --------------------------------------------------------------------
+        case Op::GLOBAL: push(global(sv(arg.raw), sv(arg.raw2))); break;
+        case Op::STACK_GLOBAL: {
+            needItems(2);
+            Value* name = pop();
+            Value* module = pop();
+            if (module->kind != Kind::Str || name->kind != Kind::Str)
+                fail(ErrorCode::PickleBadType, "STACK_GLOBAL needs two strings, found " + std::string(kindName(module->kind)) +
+                                                   " and " + std::string(kindName(name->kind)));
+            push(global(module->text, name->text));
+            break;
+        }
+        case Op::EXT1:
+        case Op::EXT2:
+        case Op::EXT4: {
+            // The copyreg extension registry is empty in every unpickler torch uses; keep the code visible.
+            Value* o = make(Kind::Object);
+            o->text = keep("extension code " + std::to_string(arg.i));
+            push(o);
+            break;
+        }
+        case Op::REDUCE: {
+            needItems(2);
+            Value* args = pop();
+            Value* callable = pop();
+            push(call(callable, args));
+            break;
+        }
+        case Op::NEWOBJ: {
+            needItems(2);
+            Value* args = pop();
+            Value* cls = pop();
+            if (args->kind != Kind::Tuple)
+                fail(ErrorCode::PickleBadType, "NEWOBJ needs an argument tuple, found " + std::string(kindName(args->kind)));
+            push(newObject(cls, args));
+            break;
+        }
+        case Op::NEWOBJ_EX: {
+            needItems(3);
+            Value* kwargs = pop();
+            Value* args = pop();
+            Value* cls = pop();
+            if (args->kind != Kind::Tuple || kwargs->kind != Kind::Dict)
+                fail(ErrorCode::PickleBadType, "NEWOBJ_EX needs a tuple and a dict");
+            Value* o = newObject(cls, args);
+            if (o->kind == Kind::Object)
+                for (auto& [k, v] : kwargs->entries) addEntry(o, k, v);
+            push(o);
+            break;
+        }
+        case Op::OBJ: {
+            const std::size_t start = markStart();
+            if (m_stack.size() - start < 1)
+                fail(ErrorCode::PickleStackUnderflow, "OBJ needs a class above the MARK, found nothing");
+            Value* cls = m_stack[start];
+            Value* args = sequence(Kind::Tuple, m_stack.data() + start + 1, m_stack.size() - start - 1);
+            dropMark(start);
+            push(newObject(cls, args));
+            break;
+        }
+        case Op::INST: {
+            const std::size_t start = markStart();
+            Value* cls = global(sv(arg.raw), sv(arg.raw2));
+            Value* args = sequence(Kind::Tuple, m_stack.data() + start, m_stack.size() - start);
+            dropMark(start);
+            push(newObject(cls, args));
+            break;
+        }
+        case Op::BUILD: {
+            needItems(2);
+            Value* state = pop();
+            Value* inst = top();
+            nest(inst, state);
+            inst->state = state;
+            break;
+        }
+        case Op::PERSID: {
+            Value* pid = make(Kind::Str);
+            pid->text = sv(arg.raw);
+            push(persistent(pid));
+            break;
+        }
+        case Op::BINPERSID: push(persistent(pop())); break;
+
+        // ---- framing and control --------------------------------------------------------------------
+        case Op::PROTO:
+            if (arg.i > kHighestProtocol)
+                fail(ErrorCode::PickleBadArgument, "unsupported pickle protocol " + std::to_string(arg.i));
+            m_doc.protocol = static_cast<int>(arg.i);
+            m_sawProto = true;
+            break;
+        case Op::FRAME:
+            if (arg.u > m_r.left())
+                fail(ErrorCode::PickleLengthExceedsInput, "FRAME declares " + std::to_string(arg.u) +
+                                                              " bytes but only " + std::to_string(m_r.left()) + " are left");
+            break;
+        case Op::STOP: {
+            Value* result = pop();
+            m_doc.root = result;
+            m_doc.end = m_r.pos();
+            if (!m_sawProto)
+                m_doc.protocol = std::min(m_maxOpProtocol, 1);
+            return;
+        }
+        }
+    }
+}
+
+} // namespace
+
+Result<std::unique_ptr<Document>> Machine::run(Document::Buffer buffer, std::size_t begin, const Limits& limits,
+                                               const char* where)
+{
+    auto doc = std::make_unique<Document>(std::move(buffer));
+    const auto& bytes = *doc->buffer;
+    if (begin > bytes.size())
+        return Error(ErrorCode::PickleTruncated, "pickle starts past the end of the data", begin, where);
+    Bytes data(bytes.data() + begin, bytes.size() - begin);
+    if (data.empty())
+        return Error(ErrorCode::PickleTruncated, "the pickle is empty", 0, where);
+    if (data.size() > limits.maxPickleBytes)
+        return Error(ErrorCode::PickleSizeLimit, "the pickle has " + std::to_string(data.size()) +
+                         " bytes, more than the limit of " + std::to_string(limits.maxPickleBytes), 0, where);
+    doc->begin = begin;
+    try {
+        Run run(*doc, limits, data, where);
+        run.execute();
+        doc->end += begin;
+    } catch (const ParseFailure& f) {
+        return f.error;
+    }
+    return doc;
+}
+
+} // namespace podium::pickle

@@ -1,0 +1,78 @@
+// Machine: a pickle virtual machine that builds an inert Value tree instead of objects.
+//
+// It follows CPython's unpickler (Modules/_pickle.c) opcode by opcode, with three differences that make
+// it safe on hostile input:
+//   1. Globals are looked up in the allow-list (Globals.h) and never imported or called; REDUCE/NEWOBJ/
+//      BUILD on an unknown global make an opaque Object that records the call.
+//   2. Stack discipline is structural: pops never cross the topmost MARK (a fence index, like _pickle.c's
+//      Pdata fence), container opcodes check counts before touching items, the memo is a vector with
+//      checked lookups.
+//   3. Every resource has a budget (Limits): pickle size, stack, open MARKs and value nesting, memo index,
+//      values created. Declared lengths are checked against the bytes left before anything is taken.
+// Failures throw ParseFailure inside the machine and come out of run() as a Result with an error code, the
+// byte offset of the opcode and the facts ("TUPLE2 needs 2 items, found 1").
+#pragma once
+
+#include "pickle/Value.h"
+#include "util/ByteReader.h"
+#include "util/Result.h"
+
+#include <memory>
+#include <memory_resource>
+#include <string>
+#include <vector>
+
+namespace podium::pickle {
+
+struct Limits {
+    std::size_t maxPickleBytes = std::size_t{512} << 20; ///< the pickle itself
+    std::size_t maxStack = std::size_t{1} << 20;        ///< items on the stack
+    std::uint32_t maxDepth = 1000;                      ///< value nesting and open MARKs
+    std::size_t maxMemo = std::size_t{1} << 22;         ///< highest memo index
+    std::size_t maxNodes = std::size_t{16} << 20;       ///< values created + container slots filled
+};
+
+/// One global a pickle references, with the allow-list's verdict.
+struct GlobalUse {
+    std::string module;
+    std::string name;
+    Verdict verdict = Verdict::Unknown;
+    std::string reason;          ///< why it is unsafe, when it is
+    std::uint32_t count = 0;     ///< how many GLOBAL/STACK_GLOBAL/INST opcodes named it
+    std::uint64_t firstOffset = 0;
+    std::string qualified() const { return module + "." + name; }
+};
+
+/// The result of running a pickle: the value tree and what the machine saw on the way.
+class Document {
+public:
+    using Buffer = std::shared_ptr<const std::vector<std::uint8_t>>;
+
+    const Value* root = nullptr;
+    int protocol = 0;                        ///< PROTO's argument, or the highest opcode protocol seen
+    std::uint64_t begin = 0;                 ///< offset of the first opcode in the buffer
+    std::uint64_t end = 0;                   ///< offset just after STOP
+    std::size_t opcodes = 0;
+    std::size_t nodes = 0;
+    std::vector<GlobalUse> globals;
+    std::vector<const StorageRef*> storages; ///< every persistent id that named a storage, in order
+    std::vector<const TensorRef*> tensors;   ///< every tensor rebuilt, in order
+
+    Buffer buffer;                           ///< keeps the bytes the tree's strings point into alive
+    std::pmr::monotonic_buffer_resource arena;
+
+    bool hasUnsafeGlobals() const noexcept;
+    explicit Document(Buffer b) : buffer(std::move(b)) {}
+    Document(const Document&) = delete;
+    Document& operator=(const Document&) = delete;
+};
+
+class Machine {
+public:
+    /// Runs the pickle that starts at `begin` in `buffer` up to its STOP. `where` names the part for error
+    /// offsets ("data.pkl"); offsets are relative to `begin`.
+    static Result<std::unique_ptr<Document>> run(Document::Buffer buffer, std::size_t begin = 0,
+                                                 const Limits& limits = {}, const char* where = "data.pkl");
+};
+
+} // namespace podium::pickle

@@ -1,0 +1,79 @@
+// ZipArchive: the zip container torch.save writes (PyTorch's PytorchStreamWriter, miniz underneath).
+//
+// What torch writes, and what this reader relies on:
+//   - every entry lives under one prefix folder: `archive/` when Lightning saves, the file's stem for a
+//     plain torch.save(obj, "last.ckpt") (`last/data.pkl`); entries are `<prefix>/data.pkl`,
+//     `<prefix>/data/<key>` (tensor bytes), `<prefix>/version`, `<prefix>/byteorder` (absent = little),
+//     `<prefix>/.data/serialization_id`;
+//   - entries are stored (method 0) with data aligned to 64 bytes by padding in the local header's extra
+//     field, so the data offset must be read from each local header, never assumed;
+//   - files over 4 GiB use ZIP64 end records and ZIP64 extra fields;
+//   - entry dates are the invalid DOS date 1980-00-00: dates are never interpreted here.
+// Reading costs: one read of the file's tail (end records, usually the whole central directory too),
+// a second read only when the central directory is larger, and one read per entry whose bytes are asked
+// for. The central directory is parsed into one vector of entries whose names point into the directory
+// buffer: no allocation per entry. Deflated entries (from tools that re-zip) are inflated with zlib.
+// libzip is the test oracle for this reader (tests/unit/TestZipArchive.cpp, tests/fuzz/fuzz_zip_diff.cpp).
+#pragma once
+
+#include "util/ByteSource.h"
+#include "util/Result.h"
+
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace podium::zip {
+
+struct ZipEntry {
+    std::string_view name;             ///< points into the archive's central directory buffer
+    std::uint64_t compressedSize = 0;
+    std::uint64_t uncompressedSize = 0;
+    std::uint64_t localHeaderOffset = 0;
+    std::uint32_t crc32 = 0;
+    std::uint16_t method = 0;          ///< 0 stored, 8 deflated
+    std::uint16_t flags = 0;
+};
+
+struct ZipLimits {
+    std::uint64_t maxEntrySize = std::uint64_t{1} << 30;     ///< largest entry read into memory
+    std::uint64_t maxCentralDirectory = std::uint64_t{256} << 20;
+};
+
+class ZipArchive {
+public:
+    /// Reads the end records and the central directory of `source` (which must outlive the archive).
+    /// Errors: ZipNoEndRecord (truncated or not a zip), ZipBadEndRecord, ZipBadZip64, ZipBadCentralDirectory.
+    static Result<ZipArchive> open(ByteSource& source, const ZipLimits& limits = {});
+
+    const std::vector<ZipEntry>& entries() const noexcept { return m_entries; }
+    const ZipEntry* find(std::string_view name) const noexcept;
+
+    /// Offset of the entry's first data byte (reads the local header and checks it against the central
+    /// directory). Errors: ZipBadLocalHeader, ZipEntryOutOfBounds.
+    Result<std::uint64_t> dataOffset(const ZipEntry& e) const;
+    /// The entry's bytes (inflated when deflated); `verifyCrc` checks the CRC-32.
+    Result<std::vector<std::uint8_t>> read(const ZipEntry& e, bool verifyCrc = false) const;
+    /// `length` bytes at `offset` inside a stored entry (for a scalar inside a tensor storage).
+    Result<std::vector<std::uint8_t>> readRange(const ZipEntry& e, std::uint64_t offset, std::size_t length) const;
+
+    bool zip64() const noexcept { return m_zip64; }
+    std::uint64_t centralDirectoryOffset() const noexcept { return m_cdOffset; }
+    std::uint64_t centralDirectorySize() const noexcept { return m_cdSize; }
+    std::uint64_t endOfCentralDirectoryOffset() const noexcept { return m_eocdOffset; }
+    ByteSource& source() const noexcept { return *m_source; }
+
+private:
+    ZipArchive() = default;
+    Result<std::uint64_t> dataOffsetWithHint(const ZipEntry& e, std::size_t prefetch,
+                                             std::vector<std::uint8_t>* prefetched) const;
+
+    ByteSource* m_source = nullptr;
+    ZipLimits m_limits;
+    std::vector<std::uint8_t> m_cd;    // the central directory bytes; entry names point into it
+    std::vector<ZipEntry> m_entries;
+    std::uint64_t m_cdOffset = 0, m_cdSize = 0, m_eocdOffset = 0;
+    bool m_zip64 = false;
+};
+
+} // namespace podium::zip
