@@ -109,10 +109,6 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openZip(ByteSource& src, const Rea
             return std::move(bytes).error();
         f->m_bigEndian = std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()) == "big";
     }
-    if (pkl->uncompressedSize > o.limits.maxPickleBytes)
-        return Error(ErrorCode::PickleSizeLimit, "data.pkl has " + std::to_string(pkl->uncompressedSize) +
-                                                     " bytes, more than the limit of " + std::to_string(o.limits.maxPickleBytes))
-            .inFile(src.name());
     auto bytes = f->m_zip->read(*pkl, o.verifyCrc);
     if (!bytes)
         return std::move(bytes).error();

@@ -23,7 +23,7 @@ constexpr AllowEntry kAllowList[] = {
     {"builtins", "object", B::TypeRef}, {"builtins", "int", B::TypeRef}, {"builtins", "float", B::TypeRef},
     {"builtins", "str", B::TypeRef}, {"builtins", "bool", B::TypeRef}, {"builtins", "dict", B::TypeRef},
     {"builtins", "list", B::TypeRef}, {"builtins", "tuple", B::TypeRef}, {"builtins", "bytes", B::TypeRef},
-    {"builtins", "NoneType", B::TypeRef}, {"builtins", "type", B::TypeRef},
+    {"builtins", "NoneType", B::TypeRef}, {"builtins", "long", B::TypeRef}, {"builtins", "unicode", B::TypeRef}, {"builtins", "type", B::TypeRef},
     {"typing", "Any", B::TypeRef}, {"typing", "Dict", B::TypeRef}, {"typing", "List", B::TypeRef},
     {"typing", "Optional", B::TypeRef}, {"typing", "Union", B::TypeRef}, {"typing", "Tuple", B::TypeRef},
     {"_codecs", "encode", B::CodecsEncode},

@@ -519,7 +519,13 @@ void Run::execute()
         ++m_doc.opcodes;
         m_maxOpProtocol = std::max<int>(m_maxOpProtocol, m_info->protocol);
         arg = Arg{};
-        decodeArg(m_r, m_info->arg, arg);
+        try {
+            decodeArg(m_r, m_info->arg, arg);
+        } catch (ParseFailure& f) { // report the opcode's offset, name the opcode
+            f.error.offset = m_opStart;
+            f.error.detail = opName() + ": " + f.error.detail;
+            throw;
+        }
 
         switch (m_info->op) {
         // ---- constants ------------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 #include "pickle/Arguments.h"
 #include "pickle/Globals.h"
 
+#include <algorithm>
 #include <charconv>
+#include <vector>
 #include <cmath>
 
 namespace podium::pickle {
@@ -38,6 +40,23 @@ std::string describeTensor(const TensorRef& t)
 
 namespace {
 
+// Shared values (the memo) and cycles could make a walk exponential or endless: every walk has a node
+// budget and stops at values already on its path.
+struct WalkState {
+    std::size_t budget = 200000;
+    std::vector<const Value*> path;
+};
+thread_local WalkState* t_walk = nullptr;
+
+struct WalkScope {
+    WalkState state;
+    WalkState* previous;
+    WalkScope() : previous(t_walk) { if (!previous) t_walk = &state; }
+    ~WalkScope() { if (!previous) t_walk = nullptr; }
+};
+
+json toJsonImpl(const Value* v, int depth);
+
 Builder builderOf(const Value* v)
 {
     return v && v->global ? static_cast<Builder>(v->global->builder) : Builder::None;
@@ -54,9 +73,9 @@ json omegaNode(const Value* v, int depth)
             return omegaConf(v, depth);
         if (b == Builder::OmegaConfNode && v->state && v->state->kind == Kind::Dict)
             if (const Value* val = v->state->get("_val"))
-                return toJson(val, depth + 1);
+                return toJsonImpl(val, depth + 1);
     }
-    return toJson(v, depth + 1);
+    return toJsonImpl(v, depth + 1);
 }
 
 json omegaConf(const Value* v, int depth)
@@ -77,14 +96,14 @@ json omegaConf(const Value* v, int depth)
             out.push_back(omegaNode(x, depth + 1));
         return out;
     }
-    return toJson(content, depth + 1); // None or a '???' / interpolation string
+    return toJsonImpl(content, depth + 1); // None or a '???' / interpolation string
 }
 
 json entriesJson(const std::pmr::vector<std::pair<Value*, Value*>>& entries, int depth)
 {
     json out = json::object();
     for (auto& [k, val] : entries)
-        out[k->kind == Kind::Str ? std::string(k->text) : repr(k, depth + 1)] = toJson(val, depth + 1);
+        out[k->kind == Kind::Str ? std::string(k->text) : repr(k, depth + 1)] = toJsonImpl(val, depth + 1);
     return out;
 }
 
@@ -92,10 +111,32 @@ json entriesJson(const std::pmr::vector<std::pair<Value*, Value*>>& entries, int
 
 json toJson(const Value* v, int depth)
 {
+    WalkScope scope;
+    return toJsonImpl(v, depth);
+}
+
+namespace {
+
+json toJsonInner(const Value* v, int depth);
+
+json toJsonImpl(const Value* v, int depth)
+{
     if (!v)
         return nullptr;
-    if (depth > kMaxWalkDepth)
+    if (depth > kMaxWalkDepth || !t_walk || t_walk->budget == 0)
         return "…";
+    --t_walk->budget;
+    auto& path = t_walk->path;
+    if (std::find(path.begin(), path.end(), v) != path.end())
+        return "<cycle>";
+    path.push_back(v);
+    json out = toJsonInner(v, depth);
+    path.pop_back();
+    return out;
+}
+
+json toJsonInner(const Value* v, int depth)
+{
     switch (v->kind) {
     case Kind::None: return nullptr;
     case Kind::Bool: return v->boolean;
@@ -110,7 +151,7 @@ json toJson(const Value* v, int depth)
     case Kind::FrozenSet: {
         json out = json::array();
         for (const Value* x : v->items)
-            out.push_back(toJson(x, depth + 1));
+            out.push_back(toJsonImpl(x, depth + 1));
         return out;
     }
     case Kind::Dict: return entriesJson(v->entries, depth);
@@ -140,12 +181,12 @@ json toJson(const Value* v, int depth)
         json out = json::object();
         out["__object__"] = v->global ? v->qualifiedName() : std::string(v->text.empty() ? "?" : v->text);
         if (v->args && !v->args->items.empty())
-            out["args"] = toJson(v->args, depth + 1);
+            out["args"] = toJsonImpl(v->args, depth + 1);
         if (v->state)
-            out["state"] = toJson(v->state, depth + 1);
+            out["state"] = toJsonImpl(v->state, depth + 1);
         if (!v->items.empty()) {
             json items = json::array();
-            for (const Value* x : v->items) items.push_back(toJson(x, depth + 1));
+            for (const Value* x : v->items) items.push_back(toJsonImpl(x, depth + 1));
             out["items"] = std::move(items);
         }
         if (!v->entries.empty())
@@ -156,10 +197,12 @@ json toJson(const Value* v, int depth)
     return nullptr;
 }
 
+} // namespace
+
 std::string repr(const Value* v, int depth)
 {
     if (!v) return "None";
-    if (depth > 8) return "…";
+    if (depth > 4) return "…";
     switch (v->kind) {
     case Kind::None: return "None";
     case Kind::Bool: return v->boolean ? "True" : "False";

@@ -35,7 +35,7 @@ private:
     std::uint64_t m_readCalls = 0;
 };
 
-class MemorySource final : public ByteSource {
+class MemorySource : public ByteSource {
 public:
     explicit MemorySource(std::span<const std::uint8_t> data, std::string name = "<memory>")
         : m_data(data), m_name(std::move(name)) {}

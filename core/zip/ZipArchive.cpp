@@ -19,7 +19,7 @@ constexpr std::size_t kEocdSize = 22;
 constexpr std::size_t kZip64LocatorSize = 20;
 constexpr std::size_t kCentralSize = 46;
 constexpr std::size_t kLocalSize = 30;
-constexpr std::size_t kTailRead = 64 * 1024; // end records + (usually) the whole central directory
+constexpr std::size_t kTailRead = 4096; // end records (+ the central directory of a small file)
 
 Error zipError(ErrorCode c, std::string detail, std::uint64_t offset = Error::npos)
 {
@@ -254,16 +254,18 @@ Result<std::vector<std::uint8_t>> ZipArchive::read(const ZipEntry& e, bool verif
     if (e.method != 0 && e.method != 8)
         return zipError(ErrorCode::ZipUnsupportedCompression, "entry '" + std::string(e.name) + "' uses compression method " +
                                                                    std::to_string(e.method)).inFile(m_source->name());
-    if (e.uncompressedSize > m_limits.maxEntrySize || e.compressedSize > m_limits.maxEntrySize)
-        return zipError(ErrorCode::ZipEntryOutOfBounds, "entry '" + std::string(e.name) + "' is larger than the limit of " +
-                                                             std::to_string(m_limits.maxEntrySize) + " bytes").inFile(m_source->name());
     if (e.method == 0 && e.compressedSize != e.uncompressedSize)
         return zipError(ErrorCode::ZipBadCentralDirectory, "stored entry '" + std::string(e.name) +
                                                                 "' has different compressed and uncompressed sizes").inFile(m_source->name());
+    // One read for header and data; its size is bounded by the file, so the bounds check inside comes
+    // before any allocation the declared size could ask for.
     std::vector<std::uint8_t> pre;
-    auto off = dataOffsetWithHint(e, static_cast<std::size_t>(e.compressedSize), &pre);
+    auto off = dataOffsetWithHint(e, static_cast<std::size_t>(std::min<std::uint64_t>(e.compressedSize, m_source->size())), &pre);
     if (!off)
         return std::move(off).error();
+    if (e.uncompressedSize > m_limits.maxEntrySize || e.compressedSize > m_limits.maxEntrySize)
+        return zipError(ErrorCode::ZipEntryOutOfBounds, "entry '" + std::string(e.name) + "' is larger than the limit of " +
+                                                             std::to_string(m_limits.maxEntrySize) + " bytes").inFile(m_source->name());
     std::vector<std::uint8_t> raw;
     if (pre.size() >= e.compressedSize) {
         pre.resize(static_cast<std::size_t>(e.compressedSize));

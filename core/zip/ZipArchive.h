@@ -9,9 +9,9 @@
 //     field, so the data offset must be read from each local header, never assumed;
 //   - files over 4 GiB use ZIP64 end records and ZIP64 extra fields;
 //   - entry dates are the invalid DOS date 1980-00-00: dates are never interpreted here.
-// Reading costs: one read of the file's tail (end records, usually the whole central directory too),
-// a second read only when the central directory is larger, and one read per entry whose bytes are asked
-// for. The central directory is parsed into one vector of entries whose names point into the directory
+// Reading costs: one read of the file's last 4 KiB (end records, and the central directory of a small
+// file), one read of the central directory when it starts before that, and one read per entry whose
+// bytes are asked for (local header and data together). The central directory is parsed into one vector of entries whose names point into the directory
 // buffer: no allocation per entry. Deflated entries (from tools that re-zip) are inflated with zlib.
 // libzip is the test oracle for this reader (tests/unit/TestZipArchive.cpp, tests/fuzz/fuzz_zip_diff.cpp).
 #pragma once

@@ -1,0 +1,25 @@
+// Test helpers: paths into tests/data and the fixtures' truth.json.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace podium::test {
+
+/// tests/data/<rel>
+std::string dataPath(const std::string& rel = {});
+/// tests/data/fixtures/<scenario>/<rel>
+std::string fixturePath(const std::string& scenario, const std::string& rel = {});
+/// The fixture scenarios (directory names), sorted.
+std::vector<std::string> scenarios();
+/// fixtures/<scenario>/truth.json
+nlohmann::json truth(const std::string& scenario);
+/// Whole file contents.
+std::vector<std::uint8_t> readFile(const std::string& path);
+/// Every *.ckpt below `dir`, sorted.
+std::vector<std::string> checkpointsBelow(const std::string& dir);
+/// A truth score (number or "nan"/"inf"/"-inf") as double.
+double truthScore(const nlohmann::json& j);
+
+} // namespace podium::test
