@@ -328,9 +328,12 @@ void TestCheckpointReader::readsFewBytes()
         QVERIFY(e);
         const auto start = *z->dataOffset(*e), end = start + e->uncompressedSize;
         // reads[0] is the fixed 4 KiB tail read (end records); in a file this small it covers some tensors.
+        // Every other read is one local header + its data, with up to 128 bytes of slack for the header's
+        // padding, so it may touch the start of the next record, never more.
         for (std::size_t i = 1; i < src.reads.size(); ++i) {
             const auto [off, len] = src.reads[i];
-            QVERIFY2(off + len <= start || off >= end, ("weights of storage " + std::string(t->storage->key) + " were read").c_str());
+            const auto overlap = std::min<std::uint64_t>(off + len, end) - std::max<std::uint64_t>(off, start);
+            QVERIFY2(off + len <= start || off >= end || overlap <= 128, ("weights of storage " + std::string(t->storage->key) + " were read").c_str());
         }
     }
     QVERIFY(src.reads.size() <= 2 + 7); // tail, data.pkl, at most one read per distinct score storage
