@@ -63,12 +63,16 @@ private:
 std::unique_ptr<Command> makeDisCommand() { return std::make_unique<DisCommand>(); }
 
 std::unique_ptr<Command> makeInspectCommand();
+std::unique_ptr<Command> makeRankCommand();
+std::unique_ptr<Command> makePathCommand();
 
 std::vector<std::unique_ptr<Command>> makeCommands()
 {
     std::vector<std::unique_ptr<Command>> v;
     v.push_back(makeInspectCommand());
     v.push_back(makeDisCommand());
+    v.push_back(makeRankCommand());
+    v.push_back(makePathCommand());
     return v;
 }
 

@@ -204,6 +204,11 @@ Value* Run::global(std::string_view module, std::string_view name)
     else if (module == "copy_reg")
         module = "copyreg";
 
+    // GLOBAL's text is raw bytes: keep names printable as UTF-8 whatever the file holds.
+    if (!isValidUtf8(module))
+        module = keep(latin1ToUtf8(module));
+    if (!isValidUtf8(name))
+        name = keep(latin1ToUtf8(name));
     auto* g = m_alloc.new_object<GlobalRef>();
     g->module = module;
     g->name = name;

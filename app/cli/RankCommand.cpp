@@ -1,0 +1,160 @@
+// podium-cli rank DIR [--recursive] [--monitor NAME] [--mode min|max] [--json]
+// podium-cli path DIR --rank N [--monitor NAME]
+#include "cli/Command.h"
+
+#include "ranking/Ranking.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace podium::cli {
+
+namespace {
+
+struct ScanArgs {
+    std::string folder;
+    bool recursive = false;
+    std::string monitor;
+    std::string mode;
+
+    void add(CLI::App* sub)
+    {
+        sub->add_option("folder", folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+        sub->add_flag("-r,--recursive", recursive, "Also look in sub-folders (checkpoints/, per-callback dirs)");
+        sub->add_option("--monitor", monitor, "Only the ModelCheckpoint that monitors NAME (also names the metric "
+                                              "for weights-only files)");
+        sub->add_option("--mode", mode, "Override the mode (min or max)")->check(CLI::IsMember({"min", "max"}));
+    }
+
+    Result<ranking::Ranking> run() const
+    {
+        ranking::FolderScanner scanner;
+        ranking::ScanOptions so;
+        // Lightning's layout puts checkpoints in sub-folders: a folder with no checkpoint of its own is
+        // searched recursively without being asked.
+        so.recursive = recursive;
+        if (!recursive) {
+            auto listed = ranking::listCheckpoints(folder, false);
+            if (listed && listed->empty())
+                so.recursive = true;
+        }
+        auto scan = scanner.scan(folder, so);
+        if (!scan)
+            return std::move(scan).error();
+        ranking::RankConfig rc;
+        rc.monitor = monitor;
+        if (mode == "min") rc.mode = checkpoint::Mode::Min;
+        if (mode == "max") rc.mode = checkpoint::Mode::Max;
+        return ranking::rank(*scan, rc);
+    }
+};
+
+std::string modeText(const ranking::Group& g)
+{
+    std::string src = g.modeSource == "state_key" ? "from the state key"
+                      : g.modeSource == "kth_value" ? "from kth_value"
+                      : g.modeSource == "guessed"   ? "GUESSED from the name; use --mode to set it"
+                                                    : "set by --mode";
+    return std::string(checkpoint::modeName(g.mode)) + ", " + src;
+}
+
+class RankCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("rank", "Rank the checkpoints of a folder per monitored metric (best first)");
+        m_args.add(sub);
+        sub->add_flag("--json", m_json, "JSON output");
+    }
+
+    int run() override
+    {
+        auto r = m_args.run();
+        if (!r) {
+            std::cerr << "error: " << r.error().message() << '\n';
+            return Failed;
+        }
+        if (m_json) {
+            printJson(std::cout, ranking::toJson(*r));
+        } else {
+            if (r->groups.empty())
+                std::cout << (m_args.monitor.empty() ? "No ModelCheckpoint state and no scores in file names found in "
+                                                     : "No checkpoint group monitors '" + m_args.monitor + "' in ")
+                          << r->folder << "\n";
+            for (const auto& g : r->groups) {
+                std::cout << (g.directory.empty() ? std::string(".") : g.directory) + "/  " << g.monitor << " ("
+                          << modeText(g) << ")  " << g.ranked.size() << " ranked\n";
+                std::vector<std::vector<std::string>> rows;
+                for (const auto& e : g.ranked)
+                    rows.push_back({std::to_string(e.rank), e.file, formatScore(e.score, 7),
+                                    e.epoch ? std::to_string(*e.epoch) : "-", e.globalStep ? std::to_string(*e.globalStep) : "-",
+                                    e.scoreSource});
+                std::cout << formatTable({"rank", "file", g.monitor.empty() ? "score" : g.monitor, "epoch", "step", "source"}, rows);
+                for (const auto& u : g.unranked)
+                    std::cout << "  unranked  " << u.file << " — " << u.reason << "\n";
+                for (const auto& p : g.problems)
+                    std::cout << "  problem   " << p << "\n";
+                std::cout << "\n";
+            }
+            for (const auto& e : r->errors)
+                std::cout << "error: " << e.error.message() << "\n";
+        }
+        return r->errors.empty() ? Ok : Failed;
+    }
+
+private:
+    ScanArgs m_args;
+    bool m_json = false;
+};
+
+class PathCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("path", "Print the path of the Nth best checkpoint (1 = best), nothing else");
+        m_args.add(sub);
+        sub->add_option("--rank", m_rank, "Which rank (1 = best)")->required()->check(CLI::PositiveNumber);
+    }
+
+    int run() override
+    {
+        auto r = m_args.run();
+        if (!r) {
+            std::cerr << "error: " << r.error().message() << '\n';
+            return Failed;
+        }
+        auto groups = r->select(m_args.monitor);
+        if (groups.empty()) {
+            std::cerr << "error: no ranked checkpoints" << (m_args.monitor.empty() ? "" : " for '" + m_args.monitor + "'")
+                      << " in " << r->folder << "\n";
+            return Failed;
+        }
+        if (groups.size() > 1) {
+            std::cerr << "error: " << groups.size() << " checkpoint groups in " << r->folder << "; choose one with --monitor:";
+            for (const auto* g : groups)
+                std::cerr << " " << g->monitor;
+            std::cerr << "\n";
+            return Failed;
+        }
+        const auto& g = *groups.front();
+        if (m_rank > static_cast<int>(g.ranked.size())) {
+            std::cerr << "error: there is no rank " << m_rank << ": " << g.monitor << " has " << g.ranked.size()
+                      << " ranked checkpoint" << (g.ranked.size() == 1 ? "" : "s") << " in " << r->folder << "\n";
+            return Failed;
+        }
+        std::cout << (std::filesystem::path(r->folder) / g.ranked[static_cast<std::size_t>(m_rank - 1)].file).lexically_normal().string()
+                  << "\n";
+        return Ok;
+    }
+
+private:
+    ScanArgs m_args;
+    int m_rank = 1;
+};
+
+} // namespace
+
+std::unique_ptr<Command> makeRankCommand() { return std::make_unique<RankCommand>(); }
+std::unique_ptr<Command> makePathCommand() { return std::make_unique<PathCommand>(); }
+
+} // namespace podium::cli

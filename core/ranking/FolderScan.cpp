@@ -1,0 +1,172 @@
+#include "ranking/FolderScan.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <sys/stat.h>
+#include <thread>
+#include <unistd.h>
+
+namespace podium::ranking {
+
+namespace fsys = std::filesystem;
+
+const ScannedFile* ScanResult::find(std::string_view relPath) const noexcept
+{
+    for (const auto& f : files)
+        if (f.relPath == relPath)
+            return &f;
+    return nullptr;
+}
+
+Result<FileIdentity> identityOf(const std::string& path, bool followLinks)
+{
+    struct stat st {};
+    if ((followLinks ? ::stat(path.c_str(), &st) : ::lstat(path.c_str(), &st)) != 0)
+        return Error(errno == ENOENT ? ErrorCode::FsNotFound : ErrorCode::FsFailed, std::strerror(errno)).inFile(path);
+    FileIdentity id;
+    id.device = st.st_dev;
+    id.inode = st.st_ino;
+    id.size = static_cast<std::uint64_t>(st.st_size);
+    id.mtimeNs = static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return id;
+}
+
+static std::string lexicallyRelative(const fsys::path& p, const fsys::path& base)
+{
+    return p.lexically_normal().lexically_relative(base.lexically_normal()).generic_string();
+}
+
+Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool recursive)
+{
+    std::error_code ec;
+    const fsys::path root(folder);
+    if (!fsys::is_directory(root, ec))
+        return Error(fsys::exists(root, ec) ? ErrorCode::InvalidArgument : ErrorCode::FsNotFound,
+                     fsys::exists(root, ec) ? "not a folder" : "no such folder").inFile(folder);
+    std::vector<ScannedFile> out;
+    auto visit = [&](const fsys::directory_entry& e) {
+        const auto name = e.path().filename().string();
+        if (e.path().extension() != ".ckpt")
+            return;
+        ScannedFile f;
+        f.relPath = lexicallyRelative(e.path(), root);
+        f.path = (root / f.relPath).string();
+        f.isSymlink = e.is_symlink(ec);
+        if (f.isSymlink) {
+            f.linkTarget = fsys::read_symlink(e.path(), ec).string();
+            const fsys::path target = fsys::path(f.linkTarget).is_absolute() ? fsys::path(f.linkTarget)
+                                                                              : e.path().parent_path() / f.linkTarget;
+            const auto rel = lexicallyRelative(target, root);
+            if (!rel.empty() && !rel.starts_with("..") && fsys::exists(target, ec))
+                f.linkTargetRel = rel;
+        }
+        out.push_back(std::move(f));
+    };
+    if (recursive) {
+        fsys::recursive_directory_iterator it(root, fsys::directory_options::skip_permission_denied, ec), end;
+        if (ec)
+            return Error(ErrorCode::FsPermission, ec.message()).inFile(folder);
+        for (; it != end; it.increment(ec)) {
+            if (ec)
+                break;
+            const auto name = it->path().filename().string();
+            if (it->is_directory(ec) && !it->is_symlink(ec)) {
+                if (name.starts_with(".") || it->path().extension() == ".ckpt") {
+                    if (it->path().extension() == ".ckpt")
+                        visit(*it);
+                    it.disable_recursion_pending();
+                }
+                continue;
+            }
+            visit(*it);
+        }
+    } else {
+        fsys::directory_iterator it(root, ec), end;
+        if (ec)
+            return Error(ErrorCode::FsPermission, ec.message()).inFile(folder);
+        for (; it != end; it.increment(ec))
+            visit(*it);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.relPath < b.relPath; });
+    return out;
+}
+
+Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOptions& options)
+{
+    std::lock_guard lock(m_mutex);
+    auto listed = listCheckpoints(folder, options.recursive);
+    if (!listed)
+        return std::move(listed).error();
+    ScanResult result;
+    result.folder = folder;
+    result.files = std::move(*listed);
+
+    // Decide what needs reading: not links to files in the folder, not unchanged since the last scan.
+    std::vector<std::size_t> todo;
+    for (std::size_t i = 0; i < result.files.size(); ++i) {
+        auto& f = result.files[i];
+        auto id = identityOf(f.path);
+        if (!id) {
+            f.error = id.error();
+            continue;
+        }
+        f.identity = *id;
+        if (f.isSymlink && !f.linkTargetRel.empty())
+            continue;
+        if (auto it = m_cache.find(f.path); it != m_cache.end() && it->second.identity == f.identity &&
+                                            it->second.isSymlink == f.isSymlink) {
+            f.checkpoint = it->second.checkpoint;
+            f.error = it->second.error;
+            continue;
+        }
+        todo.push_back(i);
+    }
+
+    unsigned threads = options.threads ? options.threads : std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, todo.size())));
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> cancel{false};
+    std::mutex progressMutex;
+    std::size_t done = 0;
+    auto worker = [&] {
+        for (;;) {
+            if (cancel.load(std::memory_order_relaxed))
+                return;
+            const std::size_t k = next.fetch_add(1);
+            if (k >= todo.size())
+                return;
+            auto& f = result.files[todo[k]];
+            auto r = checkpoint::readCheckpoint(f.path, options.read);
+            if (r) {
+                r->file = f.relPath;
+                f.checkpoint = std::move(*r);
+            } else {
+                f.error = std::move(r).error();
+            }
+            if (options.progress) {
+                std::lock_guard pl(progressMutex);
+                if (!options.progress(++done, todo.size()))
+                    cancel = true;
+            }
+        }
+    };
+    if (threads <= 1) {
+        worker();
+    } else {
+        std::vector<std::jthread> pool;
+        pool.reserve(threads);
+        for (unsigned t = 0; t < threads; ++t)
+            pool.emplace_back(worker);
+    }
+    result.cancelled = cancel.load();
+    result.reread = result.cancelled ? done : todo.size();
+    for (auto& f : result.files)
+        if (f.checkpoint || f.error)
+            m_cache[f.path] = f;
+    return result;
+}
+
+} // namespace podium::ranking

@@ -1,0 +1,75 @@
+// FolderScan: read every checkpoint in a folder, in parallel, cancellable, re-reading only what changed.
+//
+// - Lists `*.ckpt` in the folder (and below it with `recursive`; hidden folders such as Podium's own
+//   `.podium/` are skipped). A directory named *.ckpt (DeepSpeed/FSDP shards) is listed with its error.
+// - Symlinks (Lightning's save_last='link', Podium's rank links) are listed as links to their target and
+//   not read a second time when the target is in the folder.
+// - Files are read on a bounded pool of threads; `progress(done, total)` is called after each file (from a
+//   worker thread, never concurrently) and returning false cancels the scan.
+// - A FolderScanner remembers what it read: a rescan re-reads only files whose size, mtime or inode changed.
+// - One unreadable file never hides the others: it is listed with its Error.
+#pragma once
+
+#include "checkpoint/CheckpointReader.h"
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace podium::ranking {
+
+struct FileIdentity {
+    std::uint64_t device = 0;
+    std::uint64_t inode = 0;
+    std::uint64_t size = 0;
+    std::int64_t mtimeNs = 0;
+    bool operator==(const FileIdentity&) const = default;
+};
+
+struct ScannedFile {
+    std::string path;          ///< folder + "/" + relPath
+    std::string relPath;       ///< relative to the scanned folder, '/'-separated
+    FileIdentity identity;
+    bool isSymlink = false;
+    std::string linkTarget;    ///< the link's text as stored
+    std::string linkTargetRel; ///< the target relative to the folder, when it is inside it ("" otherwise)
+    std::optional<checkpoint::Checkpoint> checkpoint;
+    std::optional<Error> error;
+    bool ok() const noexcept { return checkpoint.has_value(); }
+};
+
+struct ScanOptions {
+    bool recursive = false;
+    unsigned threads = 0; ///< 0: one per core, at most 8
+    std::function<bool(std::size_t done, std::size_t total)> progress;
+    checkpoint::ReadOptions read;
+};
+
+struct ScanResult {
+    std::string folder;
+    std::vector<ScannedFile> files; ///< sorted by relPath
+    bool cancelled = false;
+    std::size_t reread = 0;         ///< files actually read in this scan (the rest came from the cache)
+    const ScannedFile* find(std::string_view relPath) const noexcept;
+};
+
+/// Lists the checkpoint files of `folder` (no reading). Errors: FsNotFound, FsPermission.
+Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool recursive);
+
+class FolderScanner {
+public:
+    /// Scans `folder`. Thread-safe with respect to itself (one scan at a time per scanner).
+    Result<ScanResult> scan(const std::string& folder, const ScanOptions& options = {});
+
+private:
+    std::mutex m_mutex;
+    std::map<std::string, ScannedFile> m_cache; ///< by path
+};
+
+/// The identity (device, inode, size, mtime) of `path` without following a final symlink.
+Result<FileIdentity> identityOf(const std::string& path, bool followLinks = true);
+
+} // namespace podium::ranking

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what Podium needs to build, test and run on Debian 12 (bookworm). Safe to run again.
+# As root it installs directly; otherwise it uses sudo.
+set -euo pipefail
+packages=(
+  build-essential cmake ninja-build pkg-config git python3
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev libgl-dev
+  nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
+  libzip-dev zipcmp zipmerge ziptool
+  clang libclang-rt-14-dev
+  xvfb xauth
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Sets up a Debian 12 machine, builds, and runs every test: the dev build (unit + GUI tests, offscreen),
+# the ASan+UBSan build of the core and unit tests, and a short smoke run of every fuzz target.
+# Usage: scripts/test.sh            (FUZZ_SECONDS=N sets the per-target fuzz time, default 20)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup-debian.sh
+export QT_QPA_PLATFORM=offscreen
+jobs=$(nproc)
+
+echo "== dev build and tests"
+cmake --preset dev
+cmake --build --preset dev -j "$jobs"
+ctest --preset dev -j "$jobs"
+
+echo "== asan build and unit tests"
+cmake --preset asan
+cmake --build --preset asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --preset asan -j "$jobs"
+
+echo "== fuzz smoke"
+cmake --preset fuzz
+cmake --build --preset fuzz -j "$jobs"
+tests/fuzz/run_smoke.sh build/fuzz "${FUZZ_SECONDS:-20}"
+echo "all tests passed"

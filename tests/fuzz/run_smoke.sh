@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every fuzz target for a short time, seeded with the checkpoints and pickles in tests/data.
+# Usage: tests/fuzz/run_smoke.sh BUILD_DIR [SECONDS]   (BUILD_DIR from the `fuzz` preset)
+set -euo pipefail
+build=${1:?build dir}
+secs=${2:-20}
+here=$(cd "$(dirname "$0")" && pwd)
+data="$here/../data"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/ckpt" "$work/pickle"
+# seeds: every checkpoint (zip + legacy + broken + hostile), every data.pkl and sample pickle, kept crashes
+i=0; for f in $(find "$data" -name '*.ckpt' -type f); do cp "$f" "$work/ckpt/seed$i.ckpt"; i=$((i+1)); done
+cp "$data"/generated/pickles/*.pkl "$work/pickle/"
+python3 - "$data" "$work/pickle" <<'PY'
+import sys, zipfile, glob, os
+for i, f in enumerate(glob.glob(sys.argv[1] + "/fixtures/*/*/*.ckpt")):
+    try:
+        z = zipfile.ZipFile(f)
+        n = [x for x in z.namelist() if x.endswith("/data.pkl")][0]
+        open(os.path.join(sys.argv[2], f"data{i}.pkl"), "wb").write(z.read(n))
+    except Exception:
+        pass
+PY
+status=0
+for t in fuzz_zip fuzz_zip_diff fuzz_checkpoint fuzz_pickle; do
+  seeds="$work/ckpt"; [ "$t" = fuzz_pickle ] && seeds="$work/pickle"
+  echo "== $t (${secs}s)"
+  # Every crash found is kept in corpus/<target>/ and replayed on every later run.
+  if ! "$build/tests/fuzz/$t" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
+       -artifact_prefix="$here/corpus/$t/crash-" "$seeds" "$here/corpus/$t" > "$work/$t.log" 2>&1; then
+    status=1
+    grep -E "ERROR|SUMMARY|#[0-9]+ 0x" "$work/$t.log" | head -20
+  fi
+  grep -E "^stat::(number_of_executed_units|new_units_added)" "$work/$t.log" || true
+done
+exit $status
