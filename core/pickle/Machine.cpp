@@ -48,7 +48,7 @@ private:
     Value* make(Kind k)
     {
         charge();
-        Value* v = m_alloc.new_object<Value>(&m_doc.arena);
+        Value* v = new (m_doc.arena.bump(sizeof(Value), alignof(Value))) Value(&m_doc.arena);
         v->kind = k;
         v->offset = m_opStart;
         return v;
@@ -136,9 +136,16 @@ private:
     Value* sequence(Kind k, Value* const* first, std::size_t n)
     {
         Value* v = make(k);
-        v->items.reserve(n);
+        charge(n);
+        std::uint32_t depth = 0;
         for (std::size_t i = 0; i < n; ++i)
-            addItem(v, first[i]);
+            depth = std::max(depth, first[i]->depth);
+        if (n) {
+            v->depth = depth + 1;
+            if (v->depth > m_limits.maxDepth)
+                fail(ErrorCode::PickleDepthLimit, "values nest deeper than " + std::to_string(m_limits.maxDepth) + " levels");
+        }
+        v->items.assign(first, first + n);
         return v;
     }
 
@@ -171,9 +178,14 @@ private:
             fail(ErrorCode::PickleMemoLimit, "memo index " + std::to_string(index) + " exceeds the limit of " +
                                                  std::to_string(m_limits.maxMemo));
         const auto i = static_cast<std::size_t>(index);
-        if (i >= m_memo.size())
+        Value* v = top();
+        if (i == m_memo.size()) { // pickles number their memo slots in order
+            m_memo.push_back(v);
+            return;
+        }
+        if (i > m_memo.size())
             m_memo.resize(i + 1, nullptr);
-        m_memo[i] = top();
+        m_memo[i] = v;
     }
     Value* memoGet(std::int64_t index)
     {
@@ -213,8 +225,10 @@ Value* Run::global(std::string_view module, std::string_view name)
     g->module = module;
     g->name = name;
     g->verdict = judgeGlobal(module, name);
-    if (const AllowEntry* e = findAllowed(module, name); e && g->verdict == Verdict::Safe)
+    if (const AllowEntry* e = findAllowed(module, name); e && g->verdict == Verdict::Safe) {
         g->builder = static_cast<std::uint16_t>(e->builder);
+        g->dtype = e->dtype;
+    }
 
     auto it = std::find_if(m_doc.globals.begin(), m_doc.globals.end(),
                            [&](const GlobalUse& u) { return u.module == module && u.name == name; });
@@ -250,9 +264,8 @@ Value* Run::persistent(Value* pid)
             s->key = key->kind == Kind::Str ? key->text : keep(std::to_string(key->integer));
             s->location = loc->text;
             s->numel = numel->integer;
-            if (const AllowEntry* e = findAllowed(type->global->module, type->global->name);
-                e && e->builder == Builder::StorageType) {
-                s->dtype = e->dtype;
+            if (static_cast<Builder>(type->global->builder) == Builder::StorageType) {
+                s->dtype = type->global->dtype;
                 s->untyped = type->global->name.find("UntypedStorage") != std::string_view::npos;
             }
             m_doc.storages.push_back(s);
@@ -295,9 +308,8 @@ Value* Run::rebuildTensor(const Value* args, Builder b)
     }
     if (b == Builder::RebuildTensorV3) {
         const Value* dt = item(args, 6);
-        if (dt && dt->kind == Kind::Global)
-            if (const AllowEntry* e = findAllowed(dt->global->module, dt->global->name); e && e->builder == Builder::TorchDtype)
-                t->dtype = e->dtype;
+        if (dt && dt->kind == Kind::Global && static_cast<Builder>(dt->global->builder) == Builder::TorchDtype)
+            t->dtype = dt->global->dtype;
     }
     m_doc.tensors.push_back(t);
     Value* v = make(Kind::Tensor);
@@ -523,13 +535,17 @@ void Run::execute()
         }
         ++m_doc.opcodes;
         m_maxOpProtocol = std::max<int>(m_maxOpProtocol, m_info->protocol);
-        arg = Arg{};
-        try {
-            decodeArg(m_r, m_info->arg, arg);
-        } catch (ParseFailure& f) { // report the opcode's offset, name the opcode
-            f.error.offset = m_opStart;
-            f.error.detail = opName() + ": " + f.error.detail;
-            throw;
+        if (m_info->arg == ArgKind::Uint1 && !m_r.atEnd()) { // BINPUT/BINGET/BININT1/PROTO: the hot path
+            arg.i = m_r.u8();
+        } else if (m_info->arg != ArgKind::None) {
+            arg = Arg{};
+            try {
+                decodeArg(m_r, m_info->arg, arg);
+            } catch (ParseFailure& f) { // report the opcode's offset, name the opcode
+                f.error.offset = m_opStart;
+                f.error.detail = opName() + ": " + f.error.detail;
+                throw;
+            }
         }
 
         switch (m_info->op) {

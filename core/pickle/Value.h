@@ -81,7 +81,8 @@ struct GlobalRef {
     std::string_view module;
     std::string_view name;
     Verdict verdict = Verdict::Unknown;
-    std::uint16_t builder = 0; // index into the allow-list's builders (0 = none)
+    std::uint16_t builder = 0; // the allow-list's Builder (0 = none), looked up once per GLOBAL opcode
+    DType dtype = DType::Unknown; // for storage types and torch dtypes
 };
 
 struct Value {

@@ -55,9 +55,8 @@ public:
 
     void need(std::size_t n, const char* what)
     {
-        if (n > left())
-            fail(m_code, std::string(what) + " needs " + std::to_string(n) + " bytes, " +
-                             std::to_string(left()) + " left");
+        if (n > left()) [[unlikely]]
+            failNeed(n, what);
     }
 
     std::uint8_t u8(const char* what = "u8") { need(1, what); return m_data[m_pos++]; }
@@ -89,6 +88,10 @@ public:
     }
 
     [[noreturn]] void fail(ErrorCode code, std::string detail) const { failAt(code, m_pos, std::move(detail)); }
+    [[noreturn, gnu::noinline, gnu::cold]] void failNeed(std::size_t n, const char* what) const
+    {
+        fail(m_code, std::string(what) + " needs " + std::to_string(n) + " bytes, " + std::to_string(left()) + " left");
+    }
     [[noreturn]] void failAt(ErrorCode code, std::size_t at, std::string detail) const
     {
         throw ParseFailure{Error(code, std::move(detail), m_base + at, m_where)};

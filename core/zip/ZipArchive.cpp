@@ -196,8 +196,11 @@ Result<ZipArchive> ZipArchive::open(ByteSource& src, const ZipLimits& limits)
 
 const ZipEntry* ZipArchive::find(std::string_view name) const noexcept
 {
+    // torch's names share long prefixes ("archive/data/1", "archive/data/12"): compare the last byte first.
+    if (name.empty())
+        return nullptr;
     for (const auto& e : m_entries)
-        if (e.name.size() == name.size() && e.name == name)
+        if (e.name.size() == name.size() && e.name.back() == name.back() && e.name == name)
             return &e;
     return nullptr;
 }
