@@ -38,23 +38,29 @@ Result<ZipArchive> ZipArchive::open(ByteSource& src, const ZipLimits& limits)
         return zipError(ErrorCode::ZipNoEndRecord, "file has " + std::to_string(size) +
                                                         " bytes, too short for a zip end record").inFile(src.name());
 
-    // 1. Read the tail and find the end-of-central-directory record, scanning backwards (a comment may follow).
-    const std::uint64_t tailLen = std::min<std::uint64_t>(size, kTailRead + kEocdSize);
-    const std::uint64_t tailStart = size - tailLen;
-    std::vector<std::uint8_t> tail(static_cast<std::size_t>(tailLen));
-    if (auto st = src.readAt(tailStart, tail); !st)
-        return std::move(st).error().inFile(src.name());
-
+    // 1. Read the tail and find the end-of-central-directory record, scanning backwards (a comment of up
+    //    to 64 KiB may follow it: when the first small read does not find it, read the largest tail once).
+    std::vector<std::uint8_t> tail;
+    std::uint64_t tailStart = 0, tailLen = 0;
     std::optional<std::size_t> eocdPos;
-    for (std::size_t i = tail.size() - kEocdSize + 1; i-- > 0;) {
-        if (loadLE<std::uint32_t>(&tail[i]) == kEocdSig) {
-            const std::uint16_t commentLen = loadLE<std::uint16_t>(&tail[i + 20]);
-            if (i + kEocdSize + commentLen == tail.size()) { // the record and its comment end the file
-                eocdPos = i;
-                break;
+    for (const std::uint64_t want : {std::uint64_t{kTailRead + kEocdSize}, std::uint64_t{0xFFFF + kEocdSize}}) {
+        if (tailLen >= std::min<std::uint64_t>(size, want))
+            break; // the first read already covered the whole file
+        tailLen = std::min<std::uint64_t>(size, want);
+        tailStart = size - tailLen;
+        tail.assign(static_cast<std::size_t>(tailLen), 0);
+        if (auto st = src.readAt(tailStart, tail); !st)
+            return std::move(st).error().inFile(src.name());
+        for (std::size_t i = tail.size() - kEocdSize + 1; i-- > 0;) {
+            if (loadLE<std::uint32_t>(&tail[i]) == kEocdSig) {
+                const std::uint16_t commentLen = loadLE<std::uint16_t>(&tail[i + 20]);
+                if (i + kEocdSize + commentLen == tail.size()) { // the record and its comment end the file
+                    eocdPos = i;
+                    break;
+                }
             }
         }
-        if (tail.size() - i > kEocdSize + 0xFFFF)
+        if (eocdPos)
             break;
     }
     if (!eocdPos)

@@ -4,6 +4,7 @@
 #include "support/TestData.h"
 
 #include "util/ByteSource.h"
+#include "util/ByteReader.h"
 #include "zip/ZipArchive.h"
 
 #include <QtTest>
@@ -20,6 +21,7 @@ private slots:
     void hostile();
     void entryPastEnd();
     void readsOnlyWhatItNeeds();
+    void longComment();
 };
 
 void TestZipArchive::matchesLibzip_data()
@@ -132,6 +134,22 @@ void TestZipArchive::readsOnlyWhatItNeeds()
     auto data = z->read(*pkl);
     QVERIFY(data.ok());
     QCOMPARE(src.readCalls(), std::uint64_t{2}); // header and data in one read
+}
+
+void TestZipArchive::longComment()
+{
+    // A zip comment of 20,000 bytes after the end record: found with the second, larger tail read.
+    auto bytes = test::readFile(test::fixturePath("seed-static-name", "checkpoints/best-v4.ckpt"));
+    const std::size_t eocd = bytes.size() - 22;
+    QCOMPARE(loadLE<std::uint32_t>(&bytes[eocd]), std::uint32_t{0x06054b50});
+    bytes[eocd + 20] = 20000 & 0xFF;
+    bytes[eocd + 21] = 20000 >> 8;
+    bytes.insert(bytes.end(), 20000, 'x');
+    MemorySource src(bytes);
+    auto z = zip::ZipArchive::open(src);
+    QVERIFY2(z.ok(), z.ok() ? "" : z.error().message().c_str());
+    QCOMPARE(z->entries().size(), std::size_t{23});
+    QVERIFY(z->read(*z->find("archive/data.pkl"), true).ok());
 }
 
 QTEST_GUILESS_MAIN(TestZipArchive)
