@@ -331,13 +331,10 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
                 const std::string name = baseOf(f->relPath);
                 std::size_t eq = name.find('=');
                 while (eq != std::string::npos) {
-                    std::size_t start = name.find_last_of("-_ ", eq);
-                    start = start == std::string::npos ? 0 : start + 1;
                     // keys may themselves contain '_' (val_loss): extend back over word characters
                     std::size_t k = eq;
                     while (k > 0 && (std::isalnum(static_cast<unsigned char>(name[k - 1])) || name[k - 1] == '_' || name[k - 1] == '/')) --k;
                     const std::string key = name.substr(k, eq - k);
-                    (void)start;
                     if (key != "epoch" && key != "step" && !key.empty()) ++counts[key];
                     eq = name.find('=', eq + 1);
                 }
