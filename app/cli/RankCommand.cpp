@@ -33,12 +33,11 @@ struct ScanArgs {
         // Lightning's layout puts checkpoints in sub-folders: a folder with no checkpoint of its own is
         // searched recursively without being asked.
         so.recursive = recursive;
-        if (!recursive) {
-            auto listed = ranking::listCheckpoints(folder, false);
-            if (listed && listed->empty())
-                so.recursive = true;
-        }
         auto scan = scanner.scan(folder, so);
+        if (scan && !recursive && scan->files.empty()) {
+            so.recursive = true;
+            scan = scanner.scan(folder, so);
+        }
         if (!scan)
             return std::move(scan).error();
         ranking::RankConfig rc;

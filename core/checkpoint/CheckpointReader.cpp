@@ -227,6 +227,22 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
     const Value* cbs = root->get("callbacks");
     if (!cbs || !cbs->isDictLike())
         return c;
+    // The scores' storages sit in small records next to each other: fetch them together.
+    std::vector<const pickle::TensorRef*> scoreTensors;
+    auto collect = [&](const Value* v) {
+        if (v && v->kind == Kind::Tensor)
+            scoreTensors.push_back(v->tensor);
+    };
+    for (const auto& [key, st] : cbs->entries) {
+        if (!isModelCheckpointState(st))
+            continue;
+        for (const char* field : {"current_score", "best_model_score", "kth_value"})
+            collect(st->get(field));
+        if (const Value* bk = st->get("best_k_models"); bk && bk->isDictLike())
+            for (const auto& [p, s] : bk->entries)
+                collect(s);
+    }
+    file.prefetchScalars(scoreTensors);
     for (const auto& [key, st] : cbs->entries) {
         std::string keyText = key->kind == Kind::Str ? std::string(key->text)
                               : key->kind == Kind::Global ? key->qualifiedName()

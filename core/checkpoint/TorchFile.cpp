@@ -3,6 +3,7 @@
 #include "pickle/Arguments.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstring>
 
@@ -58,14 +59,19 @@ Result<std::unique_ptr<TorchFile>> TorchFile::open(ByteSource& src, const ReadOp
     const std::uint64_t size = src.size();
     if (size == 0)
         return Error(ErrorCode::FileEmpty, "the file is empty (0 bytes)").inFile(src.name());
+    auto cache = std::make_unique<CachingSource>(src);
+    // Zip first: its end records are what a zip reader reads anyway, so a torch zip costs no extra read.
+    auto z = zip::ZipArchive::open(*cache, o.zipLimits);
+    if (z)
+        return openZip(std::move(cache), std::move(*z), o);
     std::uint8_t head[8] = {};
     const std::size_t headLen = static_cast<std::size_t>(std::min<std::uint64_t>(size, sizeof head));
     if (auto st = src.readAt(0, std::span(head, headLen)); !st)
         return std::move(st).error();
-    if (headLen >= 4 && head[0] == 'P' && head[1] == 'K')
-        return openZip(src, o);
+    if (headLen >= 2 && head[0] == 'P' && head[1] == 'K')
+        return std::move(z).error(); // a zip, broken: say how
     if (head[0] == 0x80 || head[0] == 'L' || head[0] == 0x8a)
-        return openLegacy(src, o);
+        return openLegacy(std::move(cache), o);
     if (size > 262) {
         std::uint8_t magic[5];
         if (src.readAt(257, magic) && std::memcmp(magic, "ustar", 5) == 0)
@@ -78,15 +84,15 @@ Result<std::unique_ptr<TorchFile>> TorchFile::open(ByteSource& src, const ReadOp
                                                start + "'").inFile(src.name());
 }
 
-Result<std::unique_ptr<TorchFile>> TorchFile::openZip(ByteSource& src, const ReadOptions& o)
+Result<std::unique_ptr<TorchFile>> TorchFile::openZip(std::unique_ptr<CachingSource> cache, zip::ZipArchive z,
+                                                     const ReadOptions& o)
 {
-    auto z = zip::ZipArchive::open(src, o.zipLimits);
-    if (!z)
-        return std::move(z).error();
     std::unique_ptr<TorchFile> f(new TorchFile);
-    f->m_source = &src;
+    ByteSource& src = *cache;
+    f->m_source = cache.get();
+    f->m_cache = std::move(cache);
     f->m_format = Format::Zip;
-    f->m_zip.emplace(std::move(*z));
+    f->m_zip.emplace(std::move(z));
     f->m_entryCount = f->m_zip->entries().size();
 
     const zip::ZipEntry* pkl = nullptr;
@@ -103,28 +109,44 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openZip(ByteSource& src, const Rea
         return Error(ErrorCode::ZipNoDataPkl, "a zip archive without <prefix>/data.pkl: not a torch checkpoint")
             .inFile(src.name());
     f->m_prefix = std::string(pkl->name.substr(0, pkl->name.find('/')));
+    const std::string dataDir = f->m_prefix + "/data/";
+    for (const auto& e : f->m_zip->entries()) {
+        if (!e.name.starts_with(dataDir))
+            continue;
+        const auto key = e.name.substr(dataDir.size());
+        std::size_t n = 0;
+        auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), n);
+        if (ec != std::errc{} || p != key.data() + key.size() || n > f->m_zip->entries().size())
+            continue; // not torch's numbering: found by name when asked
+        if (n >= f->m_storageByNumber.size())
+            f->m_storageByNumber.resize(n + 1, nullptr);
+        f->m_storageByNumber[n] = &e;
+    }
     if (const auto* bo = f->m_zip->find(f->m_prefix + "/byteorder"); bo && bo->uncompressedSize <= 16) {
         auto bytes = f->m_zip->read(*bo);
         if (!bytes)
             return std::move(bytes).error();
         f->m_bigEndian = std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size()) == "big";
     }
-    auto bytes = f->m_zip->read(*pkl, o.verifyCrc);
-    if (!bytes)
-        return std::move(bytes).error();
-    f->m_pickleSize = bytes->size();
-    auto buffer = std::make_shared<const std::vector<std::uint8_t>>(std::move(*bytes));
-    auto doc = pickle::Machine::run(std::move(buffer), 0, o.limits, "data.pkl");
+    auto loaded = f->m_zip->load(*pkl, o.verifyCrc);
+    if (!loaded)
+        return std::move(loaded).error();
+    f->m_pickleSize = loaded->buffer.size() - loaded->offset;
+    const std::size_t begin = loaded->offset;
+    auto buffer = std::make_shared<const std::vector<std::uint8_t>>(std::move(loaded->buffer));
+    auto doc = pickle::Machine::run(std::move(buffer), begin, o.limits, "data.pkl");
     if (!doc)
         return std::move(doc).error().inFile(src.name());
     f->m_doc = std::move(*doc);
     return f;
 }
 
-Result<std::unique_ptr<TorchFile>> TorchFile::openLegacy(ByteSource& src, const ReadOptions& o)
+Result<std::unique_ptr<TorchFile>> TorchFile::openLegacy(std::unique_ptr<CachingSource> cache, const ReadOptions& o)
 {
     std::unique_ptr<TorchFile> f(new TorchFile);
-    f->m_source = &src;
+    ByteSource& src = *cache;
+    f->m_source = cache.get();
+    f->m_cache = std::move(cache);
     f->m_format = Format::Legacy;
     const std::uint64_t size = src.size();
 
@@ -210,11 +232,20 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openLegacy(ByteSource& src, const 
     }
 }
 
+const zip::ZipEntry* TorchFile::storageEntry(std::string_view key) const
+{
+    std::size_t n = 0;
+    auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), n);
+    if (ec == std::errc{} && p == key.data() + key.size() && n < m_storageByNumber.size() && m_storageByNumber[n] &&
+        m_storageByNumber[n]->name.ends_with(key))
+        return m_storageByNumber[n];
+    return m_zip->find(m_prefix + "/data/" + std::string(key));
+}
+
 std::optional<std::uint64_t> TorchFile::storageBytes(std::string_view key) const
 {
     if (m_zip) {
-        std::string name = m_prefix + "/data/" + std::string(key);
-        if (const auto* e = m_zip->find(name))
+        if (const auto* e = storageEntry(key))
             return e->uncompressedSize;
         return std::nullopt;
     }
@@ -226,10 +257,10 @@ std::optional<std::uint64_t> TorchFile::storageBytes(std::string_view key) const
 Result<std::vector<std::uint8_t>> TorchFile::readStorage(std::string_view key, std::uint64_t offset, std::size_t length) const
 {
     if (m_zip) {
-        std::string name = m_prefix + "/data/" + std::string(key);
-        const auto* e = m_zip->find(name);
+        const auto* e = storageEntry(key);
         if (!e)
-            return Error(ErrorCode::StorageMissing, "storage '" + std::string(key) + "' has no entry '" + name + "'")
+            return Error(ErrorCode::StorageMissing, "storage '" + std::string(key) + "' has no entry '" + m_prefix +
+                                                        "/data/" + std::string(key) + "'")
                 .inFile(m_source->name());
         return m_zip->readRange(*e, offset, length);
     }
@@ -257,6 +288,25 @@ Result<std::vector<std::uint8_t>> TorchFile::readStorage(std::string_view key, s
                                                       " elements where its tensor declares " + std::to_string(s.bytes / s.elementSize),
                      s.offset, "file").inFile(m_source->name());
     return std::vector<std::uint8_t>(buf->begin() + static_cast<std::ptrdiff_t>(8 + offset), buf->end());
+}
+
+void TorchFile::prefetchScalars(const std::vector<const pickle::TensorRef*>& tensors) const
+{
+    std::vector<ByteRange> ranges;
+    for (const auto* t : tensors) {
+        if (!t || !t->storage || t->storageOffset < 0)
+            continue;
+        const std::uint64_t need = static_cast<std::uint64_t>(t->storageOffset + 1) * std::max<std::size_t>(1, t->elementSize());
+        if (m_zip) {
+            if (const auto* e = storageEntry(t->storage->key))
+                // local header (30 + name) + padding slack, as ZipArchive::readRange reads it
+                ranges.push_back({e->localHeaderOffset, 30 + e->name.size() + 128 + need});
+        } else if (auto it = m_legacy.find(t->storage->key); it != m_legacy.end()) {
+            ranges.push_back({it->second.offset, 8 + need});
+        }
+    }
+    if (ranges.size() > 1)
+        (void)m_cache->prefetch(std::move(ranges)); // a failed prefetch leaves each read to report itself
 }
 
 Result<double> TorchFile::readScalar(const pickle::TensorRef& t) const

@@ -16,6 +16,7 @@
 
 #include "pickle/Machine.h"
 #include "util/ByteSource.h"
+#include "util/CachingSource.h"
 #include "zip/ZipArchive.h"
 
 #include <map>
@@ -48,6 +49,10 @@ public:
     const zip::ZipArchive* zipArchive() const noexcept { return m_zip ? &*m_zip : nullptr; }
     ByteSource& source() const noexcept { return *m_source; }
 
+    /// Reads the storages of these (scalar) tensors ahead, nearby records in one read. Optional: readScalar
+    /// works without it, one read per storage.
+    void prefetchScalars(const std::vector<const pickle::TensorRef*>& tensors) const;
+
     /// Size in bytes of storage `key` as the container holds it, or nullopt when it is missing.
     std::optional<std::uint64_t> storageBytes(std::string_view key) const;
     /// `length` bytes at byte `offset` of storage `key`. Errors: StorageMissing, StorageTooSmall.
@@ -58,10 +63,12 @@ public:
 
 private:
     TorchFile() = default;
-    static Result<std::unique_ptr<TorchFile>> openZip(ByteSource& src, const ReadOptions& o);
-    static Result<std::unique_ptr<TorchFile>> openLegacy(ByteSource& src, const ReadOptions& o);
+    static Result<std::unique_ptr<TorchFile>> openZip(std::unique_ptr<CachingSource> cache, zip::ZipArchive z,
+                                                      const ReadOptions& o);
+    static Result<std::unique_ptr<TorchFile>> openLegacy(std::unique_ptr<CachingSource> cache, const ReadOptions& o);
 
-    ByteSource* m_source = nullptr;
+    ByteSource* m_source = nullptr;             // the caching layer over the caller's source
+    std::unique_ptr<CachingSource> m_cache;
     Format m_format = Format::Zip;
     std::string m_prefix;
     bool m_bigEndian = false;
@@ -75,6 +82,9 @@ private:
         std::uint64_t elementSize = 1;
     };
     std::map<std::string, LegacyStorage, std::less<>> m_legacy;
+    /// zip: `<prefix>/data/<n>` by n — torch numbers storages 0, 1, 2, ... (other keys fall back to find()).
+    std::vector<const zip::ZipEntry*> m_storageByNumber;
+    const zip::ZipEntry* storageEntry(std::string_view key) const;
 };
 
 /// Decodes one element of `dtype` from `bytes` (host value as double). nullopt for dtypes without a

@@ -289,6 +289,14 @@ bool isValidUtf8(std::string_view s) noexcept
 {
     std::size_t i = 0;
     const auto n = s.size();
+    // ASCII runs (almost every name in a checkpoint) eight bytes at a time
+    while (i + 8 <= n) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if (w & 0x8080808080808080ull)
+            break;
+        i += 8;
+    }
     while (i < n) {
         const auto c = static_cast<unsigned char>(s[i]);
         if (c < 0x80) { ++i; continue; }

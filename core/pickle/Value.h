@@ -7,6 +7,7 @@
 // kMaxWalkDepth) instead of trusting the shape.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory_resource>
 #include <optional>
@@ -54,6 +55,52 @@ std::size_t dtypeSize(DType d) noexcept;
 
 struct Value;
 
+/// ArenaVec: a vector whose storage lives in the Document's arena (pointer + size + capacity, 16 bytes).
+/// Elements must be trivially copyable; growing copies into a larger arena block and abandons the old one
+/// (the arena frees everything at once). Copies of an ArenaVec share its storage: trees are immutable
+/// once the machine has built them.
+template <typename T>
+class ArenaVec {
+public:
+    std::size_t size() const noexcept { return m_size; }
+    bool empty() const noexcept { return m_size == 0; }
+    T& operator[](std::size_t i) noexcept { return m_data[i]; }
+    const T& operator[](std::size_t i) const noexcept { return m_data[i]; }
+    T* begin() noexcept { return m_data; }
+    T* end() noexcept { return m_data + m_size; }
+    const T* begin() const noexcept { return m_data; }
+    const T* end() const noexcept { return m_data + m_size; }
+    const T& front() const noexcept { return m_data[0]; }
+    const T& back() const noexcept { return m_data[m_size - 1]; }
+
+    void push_back(std::pmr::memory_resource& r, const T& v)
+    {
+        if (m_size == m_cap)
+            grow(r, m_cap ? m_cap * 2 : 4);
+        m_data[m_size++] = v;
+    }
+    void assign(std::pmr::memory_resource& r, const T* first, const T* last)
+    {
+        const auto n = static_cast<std::uint32_t>(last - first);
+        if (n > m_cap)
+            grow(r, n);
+        std::copy(first, last, m_data);
+        m_size = n;
+    }
+
+private:
+    void grow(std::pmr::memory_resource& r, std::uint32_t cap)
+    {
+        T* p = static_cast<T*>(r.allocate(sizeof(T) * cap, alignof(T)));
+        std::copy(m_data, m_data + m_size, p);
+        m_data = p;
+        m_cap = cap;
+    }
+    T* m_data = nullptr;
+    std::uint32_t m_size = 0;
+    std::uint32_t m_cap = 0;
+};
+
 /// A torch storage named by a persistent id ('storage', <type>, key, location, numel).
 struct StorageRef {
     std::string_view key;       // "0", "12", ...
@@ -67,12 +114,11 @@ struct TensorRef {
     const StorageRef* storage = nullptr;
     DType dtype = DType::Unknown;
     std::int64_t storageOffset = 0;
-    std::pmr::vector<std::int64_t> shape;
-    std::pmr::vector<std::int64_t> stride;
+    ArenaVec<std::int64_t> shape;
+    ArenaVec<std::int64_t> stride;
     bool requiresGrad = false;
     bool parameter = false;
 
-    explicit TensorRef(std::pmr::memory_resource* r) : shape(r), stride(r) {}
     std::int64_t numel() const noexcept;
     std::size_t elementSize() const noexcept { return dtypeSize(dtype); }
 };
@@ -96,13 +142,16 @@ struct Value {
     const GlobalRef* global = nullptr; // Global; Object: its class
     const StorageRef* storage = nullptr;
     TensorRef* tensor = nullptr;
-    std::pmr::vector<Value*> items;                       // List/Tuple/Set; Object: items appended to it
-    std::pmr::vector<std::pair<Value*, Value*>> entries;  // Dict; Object: items set on it (dict subclasses)
+    struct Entry {
+        Value* first;
+        Value* second;
+    };
+    ArenaVec<Value*> items;     // List/Tuple/Set; Object: items appended to it
+    ArenaVec<Entry> entries;    // Dict; Object: items set on it (dict subclasses)
     Value* args = nullptr;           // Object: the constructor/call arguments (a Tuple)
     Value* state = nullptr;          // BUILD state (Object attributes, numpy dtype flags, ...)
     std::uint64_t offset = 0;        // where in the pickle it was created
 
-    explicit Value(std::pmr::memory_resource* r) : items(r), entries(r) {}
 
     bool isNone() const noexcept { return kind == Kind::None; }
     bool isStr() const noexcept { return kind == Kind::Str; }

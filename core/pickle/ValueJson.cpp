@@ -99,7 +99,7 @@ json omegaConf(const Value* v, int depth)
     return toJsonImpl(content, depth + 1); // None or a '???' / interpolation string
 }
 
-json entriesJson(const std::pmr::vector<std::pair<Value*, Value*>>& entries, int depth)
+json entriesJson(const ArenaVec<Value::Entry>& entries, int depth)
 {
     json out = json::object();
     for (auto& [k, val] : entries)

@@ -15,10 +15,10 @@ namespace fsys = std::filesystem;
 
 const ScannedFile* ScanResult::find(std::string_view relPath) const noexcept
 {
-    for (const auto& f : files)
-        if (f.relPath == relPath)
-            return &f;
-    return nullptr;
+    // files are sorted by relPath
+    auto it = std::lower_bound(files.begin(), files.end(), relPath,
+                               [](const ScannedFile& f, std::string_view p) { return f.relPath < p; });
+    return it != files.end() && it->relPath == relPath ? &*it : nullptr;
 }
 
 Result<FileIdentity> identityOf(const std::string& path, bool followLinks)
@@ -142,7 +142,7 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
             auto r = checkpoint::readCheckpoint(f.path, options.read);
             if (r) {
                 r->file = f.relPath;
-                f.checkpoint = std::move(*r);
+                f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(std::move(*r));
             } else {
                 f.error = std::move(r).error();
             }

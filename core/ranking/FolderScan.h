@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,9 +37,9 @@ struct ScannedFile {
     bool isSymlink = false;
     std::string linkTarget;    ///< the link's text as stored
     std::string linkTargetRel; ///< the target relative to the folder, when it is inside it ("" otherwise)
-    std::optional<checkpoint::Checkpoint> checkpoint;
+    std::shared_ptr<const checkpoint::Checkpoint> checkpoint; ///< shared with the rescan cache, never copied
     std::optional<Error> error;
-    bool ok() const noexcept { return checkpoint.has_value(); }
+    bool ok() const noexcept { return checkpoint != nullptr; }
 };
 
 struct ScanOptions {

@@ -212,7 +212,7 @@ const ZipEntry* ZipArchive::find(std::string_view name) const noexcept
 }
 
 Result<std::uint64_t> ZipArchive::dataOffsetWithHint(const ZipEntry& e, std::size_t prefetch,
-                                                     std::vector<std::uint8_t>* prefetched) const
+                                                     std::vector<std::uint8_t>* prefetched, std::size_t* skip) const
 {
     // One read covers the local header, its name and (usually) its extra field and the data after it.
     const std::uint64_t size = m_source->size();
@@ -240,23 +240,30 @@ Result<std::uint64_t> ZipArchive::dataOffsetWithHint(const ZipEntry& e, std::siz
                             std::to_string(data) + ") runs past the end of the file (" + std::to_string(size) + " bytes)",
                         e.localHeaderOffset).inFile(m_source->name());
     if (prefetched) {
+        // The data follows the header in the same buffer: hand both over, with where the data starts.
         const std::uint64_t inBuf = kLocalSize + nameLen + extraLen;
-        if (inBuf <= buf.size()) {
-            buf.erase(buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(inBuf));
-            *prefetched = std::move(buf);
-        } else {
-            prefetched->clear();
-        }
+        *skip = static_cast<std::size_t>(std::min<std::uint64_t>(inBuf, buf.size()));
+        *prefetched = std::move(buf);
     }
     return data;
 }
 
 Result<std::uint64_t> ZipArchive::dataOffset(const ZipEntry& e) const
 {
-    return dataOffsetWithHint(e, 0, nullptr);
+    return dataOffsetWithHint(e, 0, nullptr, nullptr);
 }
 
 Result<std::vector<std::uint8_t>> ZipArchive::read(const ZipEntry& e, bool verifyCrc) const
+{
+    auto l = load(e, verifyCrc);
+    if (!l)
+        return std::move(l).error();
+    if (l->offset)
+        l->buffer.erase(l->buffer.begin(), l->buffer.begin() + static_cast<std::ptrdiff_t>(l->offset));
+    return std::move(l->buffer);
+}
+
+Result<ZipArchive::Loaded> ZipArchive::load(const ZipEntry& e, bool verifyCrc) const
 {
     if (e.flags & 0x1)
         return zipError(ErrorCode::ZipEncrypted, "entry '" + std::string(e.name) + "' is encrypted").inFile(m_source->name());
@@ -269,22 +276,24 @@ Result<std::vector<std::uint8_t>> ZipArchive::read(const ZipEntry& e, bool verif
     // One read for header and data; its size is bounded by the file, so the bounds check inside comes
     // before any allocation the declared size could ask for.
     std::vector<std::uint8_t> pre;
-    auto off = dataOffsetWithHint(e, static_cast<std::size_t>(std::min<std::uint64_t>(e.compressedSize, m_source->size())), &pre);
+    std::size_t skip = 0;
+    auto off = dataOffsetWithHint(e, static_cast<std::size_t>(std::min<std::uint64_t>(e.compressedSize, m_source->size())),
+                                  &pre, &skip);
     if (!off)
         return std::move(off).error();
     if (e.uncompressedSize > m_limits.maxEntrySize || e.compressedSize > m_limits.maxEntrySize)
         return zipError(ErrorCode::ZipEntryOutOfBounds, "entry '" + std::string(e.name) + "' is larger than the limit of " +
                                                              std::to_string(m_limits.maxEntrySize) + " bytes").inFile(m_source->name());
-    std::vector<std::uint8_t> raw;
-    if (pre.size() >= e.compressedSize) {
-        pre.resize(static_cast<std::size_t>(e.compressedSize));
-        raw = std::move(pre);
+    Loaded raw;
+    if (pre.size() - skip >= e.compressedSize) {
+        pre.resize(static_cast<std::size_t>(skip + e.compressedSize));
+        raw = {std::move(pre), skip};
     } else {
-        raw.resize(static_cast<std::size_t>(e.compressedSize));
-        if (auto st = m_source->readAt(*off, raw); !st)
+        raw.buffer.resize(static_cast<std::size_t>(e.compressedSize));
+        if (auto st = m_source->readAt(*off, raw.buffer); !st)
             return std::move(st).error().inFile(m_source->name());
     }
-    std::vector<std::uint8_t> out;
+    Loaded out;
     if (e.method == 0) {
         out = std::move(raw);
     } else {
@@ -292,23 +301,24 @@ Result<std::vector<std::uint8_t>> ZipArchive::read(const ZipEntry& e, bool verif
         if (e.uncompressedSize > e.compressedSize * 1032 + 1024)
             return zipError(ErrorCode::ZipInflateFailed, "entry '" + std::string(e.name) + "' declares an impossible size ratio")
                 .inFile(m_source->name());
-        out.resize(static_cast<std::size_t>(e.uncompressedSize));
         z_stream zs{};
         if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
             return zipError(ErrorCode::ZipInflateFailed, "zlib init failed").inFile(m_source->name());
-        zs.next_in = raw.data();
-        zs.avail_in = static_cast<uInt>(raw.size());
-        zs.next_out = out.data();
-        zs.avail_out = static_cast<uInt>(out.size());
+        out.buffer.resize(static_cast<std::size_t>(e.uncompressedSize));
+        zs.next_in = raw.buffer.data() + raw.offset;
+        zs.avail_in = static_cast<uInt>(raw.buffer.size() - raw.offset);
+        zs.next_out = out.buffer.data();
+        zs.avail_out = static_cast<uInt>(out.buffer.size());
         const int rc = inflate(&zs, Z_FINISH);
         const auto produced = zs.total_out;
         inflateEnd(&zs);
-        if (rc != Z_STREAM_END || produced != out.size())
+        if (rc != Z_STREAM_END || produced != out.buffer.size())
             return zipError(ErrorCode::ZipInflateFailed, "entry '" + std::string(e.name) + "' does not inflate to its declared " +
-                                                              std::to_string(out.size()) + " bytes").inFile(m_source->name());
+                                                              std::to_string(out.buffer.size()) + " bytes").inFile(m_source->name());
     }
     if (verifyCrc) {
-        const auto crc = static_cast<std::uint32_t>(crc32(0L, out.data(), static_cast<uInt>(out.size())));
+        const auto crc = static_cast<std::uint32_t>(
+            crc32(0L, out.buffer.data() + out.offset, static_cast<uInt>(out.buffer.size() - out.offset)));
         if (crc != e.crc32)
             return zipError(ErrorCode::ZipBadCentralDirectory, "entry '" + std::string(e.name) + "' fails its CRC-32 check")
                 .inFile(m_source->name());
@@ -335,12 +345,13 @@ Result<std::vector<std::uint8_t>> ZipArchive::readRange(const ZipEntry& e, std::
                                                          std::to_string(length) + " at " + std::to_string(offset))
             .inFile(m_source->name());
     std::vector<std::uint8_t> pre;
-    auto off = dataOffsetWithHint(e, static_cast<std::size_t>(offset + length), &pre);
+    std::size_t skip = 0;
+    auto off = dataOffsetWithHint(e, static_cast<std::size_t>(offset + length), &pre, &skip);
     if (!off)
         return std::move(off).error();
-    if (pre.size() >= offset + length)
-        return std::vector<std::uint8_t>(pre.begin() + static_cast<std::ptrdiff_t>(offset),
-                                         pre.begin() + static_cast<std::ptrdiff_t>(offset + length));
+    if (pre.size() - skip >= offset + length)
+        return std::vector<std::uint8_t>(pre.begin() + static_cast<std::ptrdiff_t>(skip + offset),
+                                         pre.begin() + static_cast<std::ptrdiff_t>(skip + offset + length));
     return m_source->read(*off + offset, length);
 }
 

@@ -54,6 +54,13 @@ public:
     Result<std::uint64_t> dataOffset(const ZipEntry& e) const;
     /// The entry's bytes (inflated when deflated); `verifyCrc` checks the CRC-32.
     Result<std::vector<std::uint8_t>> read(const ZipEntry& e, bool verifyCrc = false) const;
+    /// The same without moving the bytes: `buffer` from `offset` on is the entry (the local header that was
+    /// read with it stays in front). Used for data.pkl, which the pickle machine runs in place.
+    struct Loaded {
+        std::vector<std::uint8_t> buffer;
+        std::size_t offset = 0;
+    };
+    Result<Loaded> load(const ZipEntry& e, bool verifyCrc = false) const;
     /// `length` bytes at `offset` inside a stored entry (for a scalar inside a tensor storage).
     Result<std::vector<std::uint8_t>> readRange(const ZipEntry& e, std::uint64_t offset, std::size_t length) const;
 
@@ -66,7 +73,7 @@ public:
 private:
     ZipArchive() = default;
     Result<std::uint64_t> dataOffsetWithHint(const ZipEntry& e, std::size_t prefetch,
-                                             std::vector<std::uint8_t>* prefetched) const;
+                                             std::vector<std::uint8_t>* prefetched, std::size_t* skip) const;
 
     ByteSource* m_source = nullptr;
     ZipLimits m_limits;

@@ -244,7 +244,7 @@ void TestRanking::tiesKeepEarlierStep()
         cb.hasBestKModels = true;
         for (auto& [p, s] : topk) cb.bestKModels.emplace_back("/train/ckpt/" + p, s);
         c.callbacks.push_back(cb);
-        f.checkpoint = c;
+        f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(c);
         scan.files.push_back(f);
     };
     const std::vector<std::pair<std::string, double>> topk{{"b.ckpt", 0.5}, {"a.ckpt", 0.5}, {"c.ckpt", 0.25}};
