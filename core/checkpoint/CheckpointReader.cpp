@@ -4,6 +4,8 @@
 #include "pickle/Arguments.h"
 #include "pickle/ValueJson.h"
 
+#include <algorithm>
+#include <array>
 #include <cmath>
 #include <unordered_map>
 
@@ -173,8 +175,11 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
     const Value* stateDict = root->get("state_dict");
     ScoreReader scores(file);
 
-    // state_dict summary (Lightning's, or the top level itself for a plain state_dict)
+    // state_dict summary (Lightning's, or the top level itself for a plain state_dict); counted by
+    // enum and by location text first, named once at the end (a model has hundreds of tensors).
     const Value* weights = stateDict ? stateDict : root;
+    std::array<std::size_t, 32> dtypeCounts{};
+    std::vector<std::pair<std::string_view, std::size_t>> locationCounts;
     for (const auto& [k, v] : weights->entries) {
         if (v->kind != Kind::Tensor)
             continue;
@@ -186,9 +191,19 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
             s.elements += static_cast<std::uint64_t>(n);
             s.bytes += static_cast<std::uint64_t>(n) * t.elementSize();
         }
-        ++s.dtypes[std::string(pickle::dtypeName(t.dtype))];
-        ++s.locations[t.storage ? std::string(t.storage->location) : std::string("?")];
+        ++dtypeCounts[static_cast<std::size_t>(t.dtype) % dtypeCounts.size()];
+        const std::string_view loc = t.storage ? t.storage->location : std::string_view("?");
+        auto it = std::find_if(locationCounts.begin(), locationCounts.end(), [&](const auto& p) { return p.first == loc; });
+        if (it == locationCounts.end())
+            locationCounts.emplace_back(loc, 1);
+        else
+            ++it->second;
     }
+    for (std::size_t d = 0; d < dtypeCounts.size(); ++d)
+        if (dtypeCounts[d])
+            c.stateDict.dtypes[std::string(pickle::dtypeName(static_cast<pickle::DType>(d)))] = dtypeCounts[d];
+    for (const auto& [loc, n] : locationCounts)
+        c.stateDict.locations[std::string(loc)] = n;
 
     if (!version || !stateDict) {
         if (!version && root->ordered && c.stateDict.tensors == root->entries.size())

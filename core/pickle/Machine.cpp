@@ -653,9 +653,18 @@ void Run::execute()
             fail(ErrorCode::PickleUnknownOpcode, std::string("byte ") + buf + " is not a pickle opcode");
         }
         ++m_doc.opcodes;
-        m_maxOpProtocol = std::max<int>(m_maxOpProtocol, m_info->protocol);
-        if (m_info->arg == ArgKind::Uint1 && !m_r.atEnd()) { // BINPUT/BINGET/BININT1/PROTO: the hot path
+        if (!m_sawProto) // only pickles without PROTO need their protocol inferred
+            m_maxOpProtocol = std::max<int>(m_maxOpProtocol, m_info->protocol);
+        // The hot paths (BINPUT/BINGET/BININT1, BININT2, BININT/LONG_BINPUT/LONG_BINGET, BINUNICODE) inline;
+        // everything else, and every truncated argument, goes through decodeArg and its error reporting.
+        if (m_info->arg == ArgKind::Uint1 && m_r.left() >= 1) {
             arg.i = m_r.u8();
+        } else if (m_info->arg == ArgKind::Uint2 && m_r.left() >= 2) {
+            arg.i = m_r.u16();
+        } else if (m_info->arg == ArgKind::Int4 && m_r.left() >= 4) {
+            arg.i = m_r.i32();
+        } else if (m_info->arg == ArgKind::Uint4 && m_r.left() >= 4) {
+            arg.i = m_r.u32();
         } else if (m_info->arg == ArgKind::Unicode4 && m_r.left() >= 4 && loadLE<std::uint32_t>(m_r.data().data() + m_r.pos()) <= m_r.left() - 4) {
             const std::uint32_t n = m_r.u32(); // BINUNICODE, checked above: the protocol 2 hot path
             arg.raw = m_r.take(n, "BINUNICODE");

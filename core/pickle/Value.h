@@ -7,6 +7,8 @@
 // kMaxWalkDepth) instead of trusting the shape.
 #pragma once
 
+#include "pickle/Arena.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <memory_resource>
@@ -73,13 +75,13 @@ public:
     const T& front() const noexcept { return m_data[0]; }
     const T& back() const noexcept { return m_data[m_size - 1]; }
 
-    void push_back(std::pmr::memory_resource& r, const T& v)
+    void push_back(Arena& r, const T& v)
     {
         if (m_size == m_cap)
             grow(r, m_cap ? m_cap * 2 : 4);
         m_data[m_size++] = v;
     }
-    void assign(std::pmr::memory_resource& r, const T* first, const T* last)
+    void assign(Arena& r, const T* first, const T* last)
     {
         const auto n = static_cast<std::uint32_t>(last - first);
         if (n > m_cap)
@@ -89,9 +91,9 @@ public:
     }
 
 private:
-    void grow(std::pmr::memory_resource& r, std::uint32_t cap)
+    void grow(Arena& r, std::uint32_t cap)
     {
-        T* p = static_cast<T*>(r.allocate(sizeof(T) * cap, alignof(T)));
+        T* p = static_cast<T*>(r.bump(sizeof(T) * cap, alignof(T)));
         std::copy(m_data, m_data + m_size, p);
         m_data = p;
         m_cap = cap;
