@@ -65,6 +65,9 @@ std::unique_ptr<Command> makeDisCommand() { return std::make_unique<DisCommand>(
 std::unique_ptr<Command> makeInspectCommand();
 std::unique_ptr<Command> makeRankCommand();
 std::unique_ptr<Command> makePathCommand();
+std::unique_ptr<Command> makeRenameCommand();
+std::unique_ptr<Command> makeUndoCommand();
+std::unique_ptr<Command> makeRecoverCommand();
 
 std::vector<std::unique_ptr<Command>> makeCommands()
 {
@@ -73,6 +76,9 @@ std::vector<std::unique_ptr<Command>> makeCommands()
     v.push_back(makeDisCommand());
     v.push_back(makeRankCommand());
     v.push_back(makePathCommand());
+    v.push_back(makeRenameCommand());
+    v.push_back(makeUndoCommand());
+    v.push_back(makeRecoverCommand());
     return v;
 }
 

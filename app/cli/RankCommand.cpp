@@ -2,7 +2,10 @@
 // podium-cli path DIR --rank N [--monitor NAME]
 #include "cli/Command.h"
 
-#include "ranking/Ranking.h"
+#include "cli/Folder.h"
+#include "rename/RenameJournal.h"
+
+#include <set>
 
 #include <filesystem>
 #include <iostream>
@@ -10,43 +13,6 @@
 namespace podium::cli {
 
 namespace {
-
-struct ScanArgs {
-    std::string folder;
-    bool recursive = false;
-    std::string monitor;
-    std::string mode;
-
-    void add(CLI::App* sub)
-    {
-        sub->add_option("folder", folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
-        sub->add_flag("-r,--recursive", recursive, "Also look in sub-folders (checkpoints/, per-callback dirs)");
-        sub->add_option("--monitor", monitor, "Only the ModelCheckpoint that monitors NAME (also names the metric "
-                                              "for weights-only files)");
-        sub->add_option("--mode", mode, "Override the mode (min or max)")->check(CLI::IsMember({"min", "max"}));
-    }
-
-    Result<ranking::Ranking> run() const
-    {
-        ranking::FolderScanner scanner;
-        ranking::ScanOptions so;
-        // Lightning's layout puts checkpoints in sub-folders: a folder with no checkpoint of its own is
-        // searched recursively without being asked.
-        so.recursive = recursive;
-        auto scan = scanner.scan(folder, so);
-        if (scan && !recursive && scan->files.empty()) {
-            so.recursive = true;
-            scan = scanner.scan(folder, so);
-        }
-        if (!scan)
-            return std::move(scan).error();
-        ranking::RankConfig rc;
-        rc.monitor = monitor;
-        if (mode == "min") rc.mode = checkpoint::Mode::Min;
-        if (mode == "max") rc.mode = checkpoint::Mode::Max;
-        return ranking::rank(*scan, rc);
-    }
-};
 
 std::string modeText(const ranking::Group& g)
 {
@@ -73,14 +39,16 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
+        reportInterrupted(r->scan, std::cerr);
+        const ranking::Ranking& rk = r->ranking;
         if (m_json) {
-            printJson(std::cout, ranking::toJson(*r));
+            printJson(std::cout, ranking::toJson(rk));
         } else {
-            if (r->groups.empty())
+            if (rk.groups.empty())
                 std::cout << (m_args.monitor.empty() ? "No ModelCheckpoint state and no scores in file names found in "
                                                      : "No checkpoint group monitors '" + m_args.monitor + "' in ")
-                          << r->folder << "\n";
-            for (const auto& g : r->groups) {
+                          << rk.folder << "\n";
+            for (const auto& g : rk.groups) {
                 std::cout << (g.directory.empty() ? std::string(".") : g.directory) + "/  " << g.monitor << " ("
                           << modeText(g) << ")  " << g.ranked.size() << " ranked\n";
                 std::vector<std::vector<std::string>> rows;
@@ -95,14 +63,14 @@ public:
                     std::cout << "  problem   " << p << "\n";
                 std::cout << "\n";
             }
-            for (const auto& e : r->errors)
+            for (const auto& e : rk.errors)
                 std::cout << "error: " << e.error.message() << "\n";
         }
-        return r->errors.empty() ? Ok : Failed;
+        return rk.errors.empty() ? Ok : Failed;
     }
 
 private:
-    ScanArgs m_args;
+    FolderArgs m_args;
     bool m_json = false;
 };
 
@@ -122,14 +90,16 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        auto groups = r->select(m_args.monitor);
+        reportInterrupted(r->scan, std::cerr);
+        const ranking::Ranking& rk = r->ranking;
+        auto groups = rk.select(m_args.monitor);
         if (groups.empty()) {
             std::cerr << "error: no ranked checkpoints" << (m_args.monitor.empty() ? "" : " for '" + m_args.monitor + "'")
-                      << " in " << r->folder << "\n";
+                      << " in " << rk.folder << "\n";
             return Failed;
         }
         if (groups.size() > 1) {
-            std::cerr << "error: " << groups.size() << " checkpoint groups in " << r->folder << "; choose one with --monitor:";
+            std::cerr << "error: " << groups.size() << " checkpoint groups in " << rk.folder << "; choose one with --monitor:";
             for (const auto* g : groups)
                 std::cerr << " " << g->monitor;
             std::cerr << "\n";
@@ -138,20 +108,65 @@ public:
         const auto& g = *groups.front();
         if (m_rank > static_cast<int>(g.ranked.size())) {
             std::cerr << "error: there is no rank " << m_rank << ": " << g.monitor << " has " << g.ranked.size()
-                      << " ranked checkpoint" << (g.ranked.size() == 1 ? "" : "s") << " in " << r->folder << "\n";
+                      << " ranked checkpoint" << (g.ranked.size() == 1 ? "" : "s") << " in " << rk.folder << "\n";
             return Failed;
         }
-        std::cout << (std::filesystem::path(r->folder) / g.ranked[static_cast<std::size_t>(m_rank - 1)].file).lexically_normal().string()
+        std::cout << (std::filesystem::path(rk.folder) / g.ranked[static_cast<std::size_t>(m_rank - 1)].file).lexically_normal().string()
                   << "\n";
         return Ok;
     }
 
 private:
-    ScanArgs m_args;
+    FolderArgs m_args;
     int m_rank = 1;
 };
 
 } // namespace
+
+void FolderArgs::add(CLI::App* sub)
+{
+    sub->add_option("folder", folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+    sub->add_flag("-r,--recursive", recursive, "Also look in sub-folders (checkpoints/, per-callback dirs)");
+    sub->add_option("--monitor", monitor, "Only the ModelCheckpoint that monitors NAME (also names the metric "
+                                          "for weights-only files)");
+    sub->add_option("--mode", mode, "Override the mode (min or max)")->check(CLI::IsMember({"min", "max"}));
+}
+
+Result<FolderResult> FolderArgs::run() const
+{
+    ranking::FolderScanner scanner;
+    ranking::ScanOptions so;
+    // Lightning's layout puts checkpoints in sub-folders: a folder with no checkpoint of its own is
+    // searched recursively without being asked.
+    so.recursive = recursive;
+    auto scan = scanner.scan(folder, so);
+    if (scan && !recursive && scan->files.empty()) {
+        so.recursive = true;
+        scan = scanner.scan(folder, so);
+    }
+    if (!scan)
+        return std::move(scan).error();
+    ranking::RankConfig rc;
+    rc.monitor = monitor;
+    if (mode == "min") rc.mode = checkpoint::Mode::Min;
+    if (mode == "max") rc.mode = checkpoint::Mode::Max;
+    FolderResult out;
+    // Podium's own renames, so the embedded names still find their files.
+    std::set<std::string> dirs{""};
+    for (const auto& f : scan->files)
+        dirs.insert(std::filesystem::path(f.relPath).parent_path().generic_string());
+    for (const auto& d : dirs) {
+        auto map = rename::renameMap(d.empty() ? folder : folder + "/" + d);
+        if (!map)
+            return std::move(map).error();
+        for (const auto& [from, to] : *map)
+            out.renamed[d.empty() ? from : d + "/" + from] = d.empty() ? to : d + "/" + to;
+    }
+    rc.renamed = &out.renamed;
+    out.ranking = ranking::rank(*scan, rc);
+    out.scan = std::move(*scan);
+    return out;
+}
 
 std::unique_ptr<Command> makeRankCommand() { return std::make_unique<RankCommand>(); }
 std::unique_ptr<Command> makePathCommand() { return std::make_unique<PathCommand>(); }

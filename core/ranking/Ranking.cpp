@@ -214,6 +214,13 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
     std::set<std::string> dirs;
     for (const auto& f : scan.files)
         dirs.insert(dirOf(f.relPath));
+    // a folder-relative name as the embedded state has it -> the file now (after Podium's own renames)
+    auto resolve = [&](const std::string& rel) {
+        if (cfg.renamed)
+            if (auto it = cfg.renamed->find(rel); it != cfg.renamed->end())
+                return it->second;
+        return rel;
+    };
 
     for (const auto& key : order) {
         const auto& cs = carriers[key];
@@ -245,7 +252,7 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         for (const auto& d : dirs) {
             std::size_t n = 0;
             for (const auto& name : names)
-                if (scan.find(join(d, name))) ++n;
+                if (scan.find(resolve(join(d, name)))) ++n;
             if (n > bestCount || (n == bestCount && n > 0 && d == dirOf(auth->file->relPath))) {
                 bestCount = n;
                 g.directory = d;
@@ -255,7 +262,7 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         // members: the authority's best_k_models, matched by name
         std::set<std::string> members;
         for (const auto& [path, score] : A.bestKModels) {
-            const std::string rel = join(g.directory, relativeToDirpath(path, A.dirpath));
+            const std::string rel = resolve(join(g.directory, relativeToDirpath(path, A.dirpath)));
             const ScannedFile* f = scan.find(rel);
             if (!f) {
                 g.problems.push_back("stale entry: best_k_models names '" + rel + "' (embedded " + path +
@@ -286,7 +293,8 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
             const checkpoint::CallbackState* own = f.checkpoint ? f.checkpoint->callback(A.stateKey) : nullptr;
             if (f.isSymlink)
                 reason = "link to " + (f.linkTargetRel.empty() ? f.linkTarget : f.linkTargetRel);
-            else if (isLastName(name) || (!A.lastModelPath.empty() && relativeToDirpath(A.lastModelPath, A.dirpath) == name))
+            else if (isLastName(name) || (!A.lastModelPath.empty() &&
+                                          resolve(join(g.directory, relativeToDirpath(A.lastModelPath, A.dirpath))) == f.relPath))
                 reason = "last checkpoint";
             else if (f.error)
                 reason = "could not be read: " + std::string(errorCodeName(f.error->code));
@@ -306,7 +314,7 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         std::string fileModeSource = A.modeSource;
         finish(g, cfg, fileMode, fileModeSource);
         if (!A.bestModelPath.empty() && !g.ranked.empty()) {
-            const std::string best = join(g.directory, relativeToDirpath(A.bestModelPath, A.dirpath));
+            const std::string best = resolve(join(g.directory, relativeToDirpath(A.bestModelPath, A.dirpath)));
             if (best != g.ranked.front().file)
                 g.problems.push_back("best_model_path names '" + best + "' but rank 1 is '" + g.ranked.front().file + "'");
         }

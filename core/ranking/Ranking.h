@@ -21,6 +21,7 @@
 //     max); ties keep the earlier global_step first (Lightning admits only strictly better scores).
 //  6. Unranked, with the reason: last.ckpt ("last checkpoint"), files of the group's directory that are not
 //     in the embedded top-k ("not in the embedded top-k: left over from an earlier run or evicted"), links.
+//     Files Podium itself renamed are found through the rename history (RankConfig::renamed).
 //  7. Problems: stale entries (best_k_models names a file that is missing), files the state does not know,
 //     a best_model_path that is not rank 1.
 #pragma once
@@ -85,6 +86,9 @@ struct RankConfig {
     std::string monitor;               ///< only groups with this monitor; also names the metric for weights-only files
     std::optional<Mode> mode;          ///< overrides the file's / guessed mode
     const MetricTable* metrics = nullptr;
+    /// Podium's own renames (from the rename history): folder-relative old path -> current path. The
+    /// embedded state still names the files as Lightning saved them; this maps those names to the files.
+    const std::map<std::string, std::string>* renamed = nullptr;
 };
 
 Ranking rank(const ScanResult& scan, const RankConfig& config = {});

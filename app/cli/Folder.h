@@ -1,0 +1,35 @@
+// FolderArgs: the DIR [--recursive] [--monitor] [--mode] options every folder verb shares, and the scan +
+// ranking they all start from.
+#pragma once
+
+#include "ranking/Ranking.h"
+
+#include <CLI/CLI.hpp>
+#include <iosfwd>
+
+namespace podium::cli {
+
+struct FolderResult {
+    ranking::ScanResult scan;
+    ranking::Ranking ranking;
+    std::map<std::string, std::string> renamed; ///< folder-relative: Podium's renames from the history
+};
+
+struct FolderArgs {
+    std::string folder;
+    bool recursive = false;
+    std::string monitor;
+    std::string mode;
+
+    void add(CLI::App* sub);
+    /// Scans (recursively when asked, or when DIR has no checkpoint of its own) and ranks.
+    Result<FolderResult> run() const;
+};
+
+/// Prints a warning for every interrupted rename journal under the scanned folder; true when there is one.
+bool reportInterrupted(const ranking::ScanResult& scan, std::ostream& err);
+
+/// Every name in a directory.
+std::vector<std::string> namesIn(const std::string& dir);
+
+} // namespace podium::cli

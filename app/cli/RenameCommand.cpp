@@ -1,0 +1,228 @@
+// podium-cli rename DIR [--monitor NAME] [--template T] [--apply] [--force] [--json]
+// podium-cli undo DIR   ·   podium-cli recover DIR [--rollback]
+#include "cli/Command.h"
+
+#include "cli/Folder.h"
+#include "rename/NameTemplate.h"
+#include "rename/RenameExecutor.h"
+
+#include <filesystem>
+#include <iostream>
+
+namespace podium::cli {
+
+namespace {
+
+std::string absolute(const std::string& p)
+{
+    return std::filesystem::absolute(p).lexically_normal().string();
+}
+
+class RenameCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("rename", "Rename ranked checkpoints to {stem}_top{rank}.ckpt (dry run unless --apply)");
+        m_args.add(sub);
+        sub->add_option("--template", m_template, "Name template: {stem} {rank} {k} {monitor} {score} {score:.4f} {epoch} {step}")
+            ->default_str(std::string(rename::kDefaultTemplate));
+        sub->add_flag("--apply", m_apply, "Do it (journaled, crash-safe, undoable with `podium-cli undo`)");
+        sub->add_flag("--force", m_force, "Apply even though a checkpoint was modified in the last minute");
+        sub->add_flag("--json", m_json, "JSON output");
+    }
+
+    int run() override
+    {
+        auto r = m_args.run();
+        if (!r) {
+            std::cerr << "error: " << r.error().message() << '\n';
+            return Failed;
+        }
+        if (reportInterrupted(r->scan, std::cerr))
+            return Interrupted;
+        auto g = rename::chooseGroup(r->ranking, m_args.monitor);
+        if (!g) {
+            std::cerr << "error: " << g.error().message() << '\n';
+            return Failed;
+        }
+        const auto& group = **g;
+        const std::string dir = absolute(r->ranking.folder + "/" + group.directory);
+        rename::PlanConfig pc;
+        pc.nameTemplate = m_template;
+        pc.tempTag = rename::newJournalId();
+        auto plan = rename::planRename(group, namesIn(dir), pc);
+        if (!plan) {
+            std::cerr << "error: " << plan.error().message() << '\n';
+            return Failed;
+        }
+        std::string journalId;
+        if (m_apply && !plan->empty()) {
+            std::map<std::string, ranking::FileIdentity> ids;
+            for (const auto& f : r->scan.files)
+                if (std::filesystem::path(f.relPath).parent_path().generic_string() == group.directory)
+                    ids[std::filesystem::path(f.relPath).filename().string()] = f.identity;
+            rename::RenameExecutor ex;
+            rename::ApplyOptions ao;
+            ao.force = m_force;
+            auto rep = ex.apply(dir, *plan, ids, ao);
+            if (!rep) {
+                std::cerr << "error: " << rep.error().message() << '\n';
+                return Failed;
+            }
+            journalId = rep->journalId;
+        }
+        if (m_json) {
+            nlohmann::json j{{"folder", r->ranking.folder}, {"directory", group.directory}, {"monitor", group.monitor},
+                             {"applied", m_apply && !plan->empty()}, {"journal", journalId.empty() ? nlohmann::json(nullptr) : nlohmann::json(journalId)}};
+            nlohmann::json moves = nlohmann::json::array();
+            for (const auto& m : plan->moves)
+                moves.push_back({{"from", m.from}, {"to", m.to}, {"rank", m.rank}});
+            j["moves"] = moves;
+            j["unchanged"] = plan->unchanged;
+            printJson(std::cout, j);
+            return Ok;
+        }
+        const std::string where = group.directory.empty() ? "" : group.directory + "/";
+        if (plan->empty()) {
+            std::cout << "Nothing to rename: the " << group.ranked.size() << " ranked checkpoints of " << group.label()
+                      << " already carry their rank.\n";
+            return Ok;
+        }
+        std::cout << (m_apply ? "Renamed" : "Would rename") << " (" << group.label() << ", " << where << "):\n";
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& m : plan->moves)
+            rows.push_back({std::to_string(m.rank), m.from, "→", m.to});
+        std::cout << formatTable({"rank", "now", "", "new name"}, rows);
+        if (!m_apply)
+            std::cout << "Dry run: nothing changed. Add --apply to rename (undo with `podium-cli undo " << m_args.folder << "`).\n";
+        else
+            std::cout << "Journal " << journalId << " (undo with `podium-cli undo " << m_args.folder << "`).\n";
+        return Ok;
+    }
+
+private:
+    FolderArgs m_args;
+    std::string m_template{rename::kDefaultTemplate};
+    bool m_apply = false, m_force = false, m_json = false;
+};
+
+/// The directories below DIR that have a journal or history (the group directories Podium renamed in).
+std::vector<std::string> journalDirs(const std::string& folder)
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    if (std::filesystem::is_directory(folder + "/.podium", ec))
+        out.push_back(absolute(folder));
+    for (std::filesystem::recursive_directory_iterator it(folder, ec), end; it != end; it.increment(ec)) {
+        if (ec) break;
+        if (it->is_directory(ec) && it->path().filename() == ".podium") {
+            out.push_back(absolute(it->path().parent_path().string()));
+            it.disable_recursion_pending();
+        }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+class UndoCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("undo", "Reverse the last applied rename (history is kept in .podium/history)");
+        sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+    }
+    int run() override
+    {
+        const auto dirs = journalDirs(m_folder);
+        rename::RenameExecutor ex;
+        for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
+            auto r = ex.undo(*it);
+            if (!r && r.error().code == ErrorCode::NothingToUndo)
+                continue;
+            if (!r) {
+                std::cerr << "error: " << r.error().message() << '\n';
+                return r.error().code == ErrorCode::JournalInterrupted ? Interrupted : Failed;
+            }
+            std::cout << "Undone in " << *it << ":\n";
+            for (const auto& m : r->moved)
+                std::cout << "  " << m.from << " → " << m.to << "\n";
+            return Ok;
+        }
+        std::cerr << "error: no applied rename to undo in " << m_folder << "\n";
+        return Failed;
+    }
+
+private:
+    std::string m_folder;
+};
+
+class RecoverCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("recover", "Complete (or --rollback) a rename that was interrupted");
+        sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+        sub->add_flag("--rollback", m_rollback, "Put every file back under its old name instead");
+    }
+    int run() override
+    {
+        rename::RenameExecutor ex;
+        bool any = false;
+        for (const auto& d : journalDirs(m_folder)) {
+            auto r = ex.recover(d, m_rollback);
+            if (!r && r.error().code == ErrorCode::NothingToUndo)
+                continue;
+            any = true;
+            if (!r) {
+                std::cerr << "error: " << r.error().message() << '\n';
+                return Failed;
+            }
+            std::cout << "Rename " << r->journalId << " in " << d << ": " << r->action << " (" << r->stepsDone
+                      << " step" << (r->stepsDone == 1 ? "" : "s") << " performed).\n";
+        }
+        if (!any)
+            std::cout << "No interrupted rename in " << m_folder << ".\n";
+        return Ok;
+    }
+
+private:
+    std::string m_folder;
+    bool m_rollback = false;
+};
+
+} // namespace
+
+bool reportInterrupted(const ranking::ScanResult& scan, std::ostream& err)
+{
+    bool found = false;
+    for (const auto& d : journalDirs(scan.folder)) {
+        auto j = rename::readInterrupted(d);
+        if (!j) {
+            err << "warning: " << j.error().message() << "\n";
+            continue;
+        }
+        if (*j) {
+            found = true;
+            err << "warning: an interrupted rename (" << (*j)->id << ", " << (*j)->completed << " of "
+                << (*j)->steps.size() << " steps recorded) is pending in " << d
+                << ": run `podium-cli recover " << scan.folder << "` to complete it (or add --rollback)\n";
+        }
+    }
+    return found;
+}
+
+std::vector<std::string> namesIn(const std::string& dir)
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
+        out.push_back(e.path().filename().string());
+    return out;
+}
+
+std::unique_ptr<Command> makeRenameCommand() { return std::make_unique<RenameCommand>(); }
+std::unique_ptr<Command> makeUndoCommand() { return std::make_unique<UndoCommand>(); }
+std::unique_ptr<Command> makeRecoverCommand() { return std::make_unique<RecoverCommand>(); }
+
+} // namespace podium::cli

@@ -1,0 +1,173 @@
+#include "fs/FileSystem.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE (1 << 0)
+#endif
+
+namespace podium::fs {
+
+Error errnoError(int err, const std::string& path, const std::string& what)
+{
+    ErrorCode c = ErrorCode::FsFailed;
+    switch (err) {
+    case EEXIST: case ENOTEMPTY: c = ErrorCode::FsExists; break;
+    case ENOENT: c = ErrorCode::FsNotFound; break;
+    case EACCES: case EPERM: c = ErrorCode::FsPermission; break;
+    case ENOSPC: case EDQUOT: c = ErrorCode::FsNoSpace; break;
+    case EROFS: c = ErrorCode::FsReadOnly; break;
+    default: break;
+    }
+    return Error(c, what + ": " + std::strerror(err)).inFile(path);
+}
+
+std::string parentOf(const std::string& path)
+{
+    const auto slash = path.rfind('/');
+    if (slash == std::string::npos) return ".";
+    if (slash == 0) return "/";
+    return path.substr(0, slash);
+}
+
+FileSystem& FileSystem::real()
+{
+    static FileSystem fs;
+    return fs;
+}
+
+Status FileSystem::renameNoReplace(const std::string& from, const std::string& to)
+{
+    if (::syscall(SYS_renameat2, AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0)
+        return {};
+    const int e = errno;
+    if (e != EINVAL && e != ENOSYS && e != ENOTSUP)
+        return errnoError(e, from, "cannot rename to " + to);
+    // No RENAME_NOREPLACE here (some network file systems): link() refuses an existing target too.
+    if (::link(from.c_str(), to.c_str()) != 0)
+        return errnoError(errno, from, "cannot link to " + to);
+    if (::unlink(from.c_str()) != 0)
+        return errnoError(errno, from, "linked to " + to + " but cannot remove the old name");
+    return {};
+}
+
+Status FileSystem::renameReplace(const std::string& from, const std::string& to)
+{
+    if (::rename(from.c_str(), to.c_str()) != 0)
+        return errnoError(errno, from, "cannot rename to " + to);
+    return {};
+}
+
+Status FileSystem::syncDirectory(const std::string& dir)
+{
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errnoError(errno, dir, "cannot open the folder to sync it");
+    const int rc = ::fsync(fd);
+    const int e = errno;
+    ::close(fd);
+    if (rc != 0 && e != EINVAL) // some file systems cannot fsync a directory; nothing more to do there
+        return errnoError(e, dir, "cannot sync the folder");
+    return {};
+}
+
+Status FileSystem::writeFileAtomic(const std::string& path, std::string_view bytes)
+{
+    const std::string dir = parentOf(path);
+    std::random_device rd;
+    char suffix[24];
+    std::snprintf(suffix, sizeof suffix, ".%08x.tmp", rd());
+    const std::string tmp = dir + "/." + std::filesystem::path(path).filename().string() + suffix;
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return errnoError(errno, path, "cannot create a temporary file beside it");
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int e = errno;
+            ::close(fd);
+            ::unlink(tmp.c_str());
+            return errnoError(e, path, "cannot write");
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+        const int e = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        return errnoError(e, path, "cannot sync");
+    }
+    ::close(fd);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        return errnoError(e, path, "cannot replace");
+    }
+    return syncDirectory(dir);
+}
+
+Status FileSystem::symlink(const std::string& target, const std::string& linkPath)
+{
+    if (::symlink(target.c_str(), linkPath.c_str()) != 0)
+        return errnoError(errno, linkPath, "cannot create a link to " + target);
+    return {};
+}
+
+Status FileSystem::hardlink(const std::string& existing, const std::string& linkPath)
+{
+    if (::link(existing.c_str(), linkPath.c_str()) != 0)
+        return errnoError(errno, linkPath, "cannot create a hard link to " + existing);
+    return {};
+}
+
+Status FileSystem::remove(const std::string& path)
+{
+    if (::unlink(path.c_str()) != 0)
+        return errnoError(errno, path, "cannot remove");
+    return {};
+}
+
+Status FileSystem::makeDirectories(const std::string& dir)
+{
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec)
+        return errnoError(ec.value(), dir, "cannot create the folder");
+    return {};
+}
+
+Result<std::string> FileSystem::readFile(const std::string& path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return errnoError(errno ? errno : ENOENT, path, "cannot read");
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+bool FileSystem::exists(const std::string& path)
+{
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool FileSystem::isSymlink(const std::string& path)
+{
+    struct stat st {};
+    return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
+}
+
+} // namespace podium::fs

@@ -1,0 +1,52 @@
+// FileSystem: every persistent write of the core goes through here (Note [every write through core/fs]).
+//
+// - writeFileAtomic: temp file in the same directory → write → fsync → rename over the target → fsync the
+//   directory. A reader sees the old or the new file, never a torn one; after return it survives a crash.
+//   (Qt's QSaveFile does not fsync the directory; KeePassXC's Database::performSave has the same note.)
+// - renameNoReplace: renameat2(RENAME_NOREPLACE); on file systems without it, link() + unlink() — both
+//   fail when the target exists, so a checkpoint is never replaced.
+// - The class is a seam: tests substitute a FileSystem that fails (or "crashes") after N operations.
+#pragma once
+
+#include "util/Result.h"
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace podium::fs {
+
+class FileSystem {
+public:
+    virtual ~FileSystem() = default;
+
+    /// The real file system.
+    static FileSystem& real();
+
+    /// Renames `from` to `to`; FsExists when `to` exists (nothing changes then).
+    virtual Status renameNoReplace(const std::string& from, const std::string& to);
+    /// Renames `from` over `to`, replacing it: only for Podium's own files (journal, manifest, links).
+    virtual Status renameReplace(const std::string& from, const std::string& to);
+    virtual Status writeFileAtomic(const std::string& path, std::string_view bytes);
+    virtual Status syncDirectory(const std::string& dir);
+    /// Creates symlink `linkPath` whose text is `target`; FsExists when `linkPath` exists.
+    virtual Status symlink(const std::string& target, const std::string& linkPath);
+    /// Creates a hard link; FsExists when `linkPath` exists.
+    virtual Status hardlink(const std::string& existing, const std::string& linkPath);
+    /// Removes a file or a symlink (never used on a checkpoint).
+    virtual Status remove(const std::string& path);
+    virtual Status makeDirectories(const std::string& dir);
+
+    // Reading (not a seam for failures, but here so callers need one object)
+    static Result<std::string> readFile(const std::string& path);
+    static bool exists(const std::string& path);
+    static bool isSymlink(const std::string& path);
+};
+
+/// Maps errno to the core's codes (FsExists, FsNotFound, FsPermission, FsNoSpace, FsReadOnly, FsFailed).
+Error errnoError(int err, const std::string& path, const std::string& what);
+
+/// The directory part of a path ("." when none).
+std::string parentOf(const std::string& path);
+
+} // namespace podium::fs

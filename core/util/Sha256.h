@@ -1,0 +1,13 @@
+// SHA-256 of a file (OpenSSL's libcrypto), for the manifest's optional hashes and the rename tests.
+#pragma once
+
+#include "util/Result.h"
+
+#include <string>
+
+namespace podium {
+
+/// Lower-case hex SHA-256 of the file's contents. Errors: IoOpenFailed, IoReadFailed.
+Result<std::string> sha256File(const std::string& path);
+
+} // namespace podium
