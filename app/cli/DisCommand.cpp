@@ -68,6 +68,9 @@ std::unique_ptr<Command> makePathCommand();
 std::unique_ptr<Command> makeRenameCommand();
 std::unique_ptr<Command> makeUndoCommand();
 std::unique_ptr<Command> makeRecoverCommand();
+std::unique_ptr<Command> makePinCommand();
+std::unique_ptr<Command> makeUnpinCommand();
+std::unique_ptr<Command> makeManifestCommand();
 
 std::vector<std::unique_ptr<Command>> makeCommands()
 {
@@ -79,6 +82,9 @@ std::vector<std::unique_ptr<Command>> makeCommands()
     v.push_back(makeRenameCommand());
     v.push_back(makeUndoCommand());
     v.push_back(makeRecoverCommand());
+    v.push_back(makePinCommand());
+    v.push_back(makeUnpinCommand());
+    v.push_back(makeManifestCommand());
     return v;
 }
 

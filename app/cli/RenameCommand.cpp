@@ -7,6 +7,7 @@
 #include "rename/RenameExecutor.h"
 
 #include <filesystem>
+#include <set>
 #include <iostream>
 
 namespace podium::cli {
@@ -28,6 +29,8 @@ public:
             ->default_str(std::string(rename::kDefaultTemplate));
         sub->add_flag("--apply", m_apply, "Do it (journaled, crash-safe, undoable with `podium-cli undo`)");
         sub->add_flag("--force", m_force, "Apply even though a checkpoint was modified in the last minute");
+        sub->add_flag("--links", m_links, "Create rank links ({stem}_top{rank}.ckpt → the real file) instead of moving "
+                                          "files: for runs that are still training; re-running updates them");
         sub->add_flag("--json", m_json, "JSON output");
     }
 
@@ -47,6 +50,8 @@ public:
         }
         const auto& group = **g;
         const std::string dir = absolute(r->ranking.folder + "/" + group.directory);
+        if (m_links)
+            return runLinks(group, dir);
         rename::PlanConfig pc;
         pc.nameTemplate = m_template;
         pc.tempTag = rename::newJournalId();
@@ -101,9 +106,56 @@ public:
     }
 
 private:
+    int runLinks(const ranking::Group& group, const std::string& dir)
+    {
+        struct Link { std::string name, target; int rank; };
+        std::vector<Link> links;
+        std::set<std::string> seen;
+        for (const auto& e : group.ranked) {
+            const std::string target = std::filesystem::path(e.file).filename().string();
+            rename::NameFields f{rename::canonicalStem(target), e.rank, static_cast<int>(group.ranked.size()),
+                                 group.monitor, e.score, e.epoch, e.globalStep};
+            auto name = rename::renderName(m_template, f);
+            if (!name) {
+                std::cerr << "error: " << name.error().message() << '\n';
+                return Failed;
+            }
+            if (!seen.insert(*name).second) {
+                std::cerr << "error: two checkpoints would get the link name '" << *name << "'\n";
+                return Failed;
+            }
+            if (*name != target)
+                links.push_back({*name, target, e.rank});
+        }
+        if (m_apply)
+            for (const auto& l : links)
+                if (auto st = fs::replaceLink(fs::FileSystem::real(), l.target, dir + "/" + l.name); !st) {
+                    std::cerr << "error: " << st.error().message()
+                              << (st.error().code == ErrorCode::FsExists ? " (a rank link never replaces a real file)" : "")
+                              << '\n';
+                    return Failed;
+                }
+        if (m_json) {
+            nlohmann::json arr = nlohmann::json::array();
+            for (const auto& l : links)
+                arr.push_back({{"link", l.name}, {"target", l.target}, {"rank", l.rank}});
+            printJson(std::cout, {{"folder", m_args.folder}, {"directory", group.directory}, {"monitor", group.monitor},
+                                  {"applied", m_apply}, {"links", arr}});
+            return Ok;
+        }
+        std::vector<std::vector<std::string>> rows;
+        for (const auto& l : links)
+            rows.push_back({std::to_string(l.rank), l.name, "→", l.target});
+        std::cout << (m_apply ? "Rank links" : "Would link") << " (" << group.label() << "):\n"
+                  << formatTable({"rank", "link", "", "checkpoint"}, rows);
+        if (!m_apply)
+            std::cout << "Dry run: nothing changed. Add --apply to create the links.\n";
+        return Ok;
+    }
+
     FolderArgs m_args;
     std::string m_template{rename::kDefaultTemplate};
-    bool m_apply = false, m_force = false, m_json = false;
+    bool m_apply = false, m_force = false, m_json = false, m_links = false;
 };
 
 /// The directories below DIR that have a journal or history (the group directories Podium renamed in).

@@ -170,4 +170,34 @@ bool FileSystem::isSymlink(const std::string& path)
     return ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode);
 }
 
+Status replaceLink(FileSystem& fs, const std::string& target, const std::string& linkAbs)
+{
+    const std::string dir = parentOf(linkAbs);
+    const std::string name = std::filesystem::path(linkAbs).filename().string();
+    if (FileSystem::exists(linkAbs) && !FileSystem::isSymlink(linkAbs))
+        return Error(ErrorCode::FsExists, "'" + name + "' is a real file, not a link").inFile(linkAbs);
+    if (!FileSystem::exists(linkAbs)) {
+        auto st = fs.symlink(target, linkAbs);
+        if (!st && (st.error().code == ErrorCode::FsPermission || st.error().code == ErrorCode::FsFailed)) {
+            // file systems without symlinks (some FUSE/SMB mounts): a hard link serves the same purpose
+            if (auto h = fs.hardlink(dir + "/" + target, linkAbs); !h)
+                return Error(h.error().code, "neither a symlink nor a hard link is possible here: " + h.error().detail).inFile(linkAbs);
+            return fs.syncDirectory(dir);
+        }
+        if (!st)
+            return st;
+        return fs.syncDirectory(dir);
+    }
+    // Replace an existing link atomically: a new link under a temporary name, renamed over the old one.
+    std::random_device rd;
+    const std::string tmp = dir + "/.podium-link-" + std::to_string(rd() & 0xFFFFFF) + ".tmp";
+    if (auto st = fs.symlink(target, tmp); !st)
+        return st;
+    if (auto st = fs.renameReplace(tmp, linkAbs); !st) {
+        (void)fs.remove(tmp);
+        return st;
+    }
+    return fs.syncDirectory(dir);
+}
+
 } // namespace podium::fs

@@ -43,6 +43,11 @@ public:
     static bool isSymlink(const std::string& path);
 };
 
+/// Points the symlink `linkAbs` at `target` (relative text): creates it, or replaces an existing symlink
+/// atomically (new link under a temporary name, renamed over). A regular file there is never replaced:
+/// FsExists. Where symlinks are impossible, a hard link to the target.
+Status replaceLink(FileSystem& fs, const std::string& target, const std::string& linkAbs);
+
 /// Maps errno to the core's codes (FsExists, FsNotFound, FsPermission, FsNoSpace, FsReadOnly, FsFailed).
 Error errnoError(int err, const std::string& path, const std::string& what);
 

@@ -30,6 +30,21 @@ std::optional<bool> stepDone(const std::string& dir, const Step& s, const Journa
 
 Status RenameExecutor::finish(const std::string& dir, Journal& journal)
 {
+    // Links in the folder that named a moved file (the pin, rank links, save_last='link') follow it.
+    if (journal.state == "applied") {
+        std::map<std::string, std::string> moved;
+        for (const auto& m : journal.moves)
+            moved[m.from] = m.to;
+        std::error_code ec;
+        for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+            if (!e.is_symlink(ec))
+                continue;
+            const std::string target = std::filesystem::read_symlink(e.path(), ec).string();
+            if (auto it = moved.find(target); it != moved.end())
+                if (auto st = fs::replaceLink(m_fs, it->second, e.path().string()); !st)
+                    return st;
+        }
+    }
     // history first, then drop the live journal: a crash in between leaves both, and recovery finds every
     // step done and finishes again.
     if (auto st = m_fs.makeDirectories(historyDir(dir)); !st)
@@ -88,7 +103,7 @@ Result<ApplyReport> RenameExecutor::apply(const std::string& dir, const RenamePl
         const std::int64_t nowNs = std::chrono::duration_cast<std::chrono::nanoseconds>(now).count();
         std::error_code ec;
         for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
-            if (e.path().extension() != ".ckpt")
+            if (e.path().extension() != ".ckpt" || e.is_symlink(ec))
                 continue;
             auto id = ranking::identityOf(e.path().string(), false);
             if (id && nowNs - id->mtimeNs < options.activeSeconds * 1000000000LL)

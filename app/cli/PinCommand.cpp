@@ -1,0 +1,143 @@
+// podium-cli pin DIR FILE [--link NAME] · unpin DIR · manifest DIR [-o FILE] [--format json|csv] [--hash]
+#include "cli/Command.h"
+
+#include "cli/Folder.h"
+#include "manifest/Pinning.h"
+#include "util/Sha256.h"
+
+#include <filesystem>
+#include <iostream>
+#include <set>
+
+namespace podium::cli {
+
+namespace fsys = std::filesystem;
+
+namespace {
+
+class PinCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("pin", "Pin a checkpoint as the best: a link (default best.ckpt) beside it, recorded in the manifest");
+        sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+        sub->add_option("file", m_file, "The checkpoint to pin (relative to the folder, or a path)")->required();
+        sub->add_option("--link", m_link, "Name of the link")->default_str("best.ckpt");
+    }
+    int run() override
+    {
+        // FILE relative to the folder first, then as given
+        std::string file = m_file;
+        if (fsys::path(m_file).is_relative() && (fsys::exists(fsys::path(m_folder) / m_file) || !fsys::exists(m_file)))
+            file = (fsys::path(m_folder) / m_file).string();
+        auto p = manifest::pinCheckpoint(fs::FileSystem::real(), fsys::absolute(file).lexically_normal().string(), m_link);
+        if (!p) {
+            std::cerr << "error: " << p.error().message() << '\n';
+            return Failed;
+        }
+        std::cout << "Pinned " << p->file << ": " << p->link << " → " << p->file << "\n";
+        return Ok;
+    }
+
+private:
+    std::string m_folder, m_file, m_link = "best.ckpt";
+};
+
+class UnpinCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("unpin", "Remove the pin (its link and its record)");
+        sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+    }
+    int run() override
+    {
+        // the pin lives in the directory of the pinned file: the folder or one below it
+        std::vector<std::string> dirs{m_folder};
+        std::error_code ec;
+        for (fsys::recursive_directory_iterator it(m_folder, ec), end; it != end; it.increment(ec))
+            if (!ec && it->is_directory(ec) && it->path().filename() != ".podium")
+                dirs.push_back(it->path().string());
+        for (const auto& d : dirs) {
+            if (!fsys::exists(manifest::pinPath(d)))
+                continue;
+            if (auto st = manifest::unpinCheckpoint(fs::FileSystem::real(), fsys::absolute(d).string()); !st) {
+                std::cerr << "error: " << st.error().message() << '\n';
+                return Failed;
+            }
+            std::cout << "Unpinned in " << d << "\n";
+            return Ok;
+        }
+        std::cerr << "error: nothing is pinned in " << m_folder << "\n";
+        return Failed;
+    }
+
+private:
+    std::string m_folder;
+};
+
+class ManifestCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("manifest", "Write the ranking, the pin and the rename history to a manifest "
+                                             "(default DIR/podium-manifest.json; -o - prints it)");
+        m_args.add(sub);
+        sub->add_option("-o,--output", m_output, "Output file, or - for standard output");
+        sub->add_option("--format", m_format, "json or csv")->check(CLI::IsMember({"json", "csv"}));
+        sub->add_flag("--hash", m_hash, "Add each ranked file's SHA-256 (reads the whole files)");
+    }
+    int run() override
+    {
+        auto r = m_args.run();
+        if (!r) {
+            std::cerr << "error: " << r.error().message() << '\n';
+            return Failed;
+        }
+        reportInterrupted(r->scan, std::cerr);
+        manifest::ManifestInput in;
+        in.ranking = &r->ranking;
+        in.scan = &r->scan;
+        std::set<std::string> dirs{""};
+        for (const auto& f : r->scan.files)
+            dirs.insert(fsys::path(f.relPath).parent_path().generic_string());
+        for (const auto& d : dirs) {
+            const std::string abs = d.empty() ? m_args.folder : m_args.folder + "/" + d;
+            if (auto h = rename::readHistory(abs); h)
+                for (auto& j : *h)
+                    in.history.emplace_back(d, std::move(j));
+            if (auto p = manifest::readPin(abs, d); p && *p)
+                in.pin = **p;
+        }
+        if (m_hash)
+            for (const auto& g : r->ranking.groups)
+                for (const auto& e : g.ranked)
+                    if (auto h = sha256File(m_args.folder + "/" + e.file))
+                        in.sha256[e.file] = *h;
+        const std::string text = m_format == "csv" ? manifest::toCsv(in) : manifest::toJson(in).dump(2) + "\n";
+        if (m_output == "-") {
+            std::cout << text;
+            return r->ranking.errors.empty() ? Ok : Failed;
+        }
+        const std::string out = m_output.empty() ? m_args.folder + "/podium-manifest." + m_format : m_output;
+        if (auto st = manifest::write(fs::FileSystem::real(), out, text); !st) {
+            std::cerr << "error: " << st.error().message() << '\n';
+            return Failed;
+        }
+        std::cout << "Wrote " << out << "\n";
+        return r->ranking.errors.empty() ? Ok : Failed;
+    }
+
+private:
+    FolderArgs m_args;
+    std::string m_output, m_format = "json";
+    bool m_hash = false;
+};
+
+} // namespace
+
+std::unique_ptr<Command> makePinCommand() { return std::make_unique<PinCommand>(); }
+std::unique_ptr<Command> makeUnpinCommand() { return std::make_unique<UnpinCommand>(); }
+std::unique_ptr<Command> makeManifestCommand() { return std::make_unique<ManifestCommand>(); }
+
+} // namespace podium::cli
