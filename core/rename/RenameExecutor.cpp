@@ -193,6 +193,10 @@ Result<RecoveryReport> RenameExecutor::recover(const std::string& dir, bool roll
     }
     if (auto st = finish(dir, j); !st)
         return std::move(st).error();
+    // an undo that a crash interrupted and recovery completed still marks what it undid
+    if (j.kind == "undo" && j.state == "applied" && !j.undoes.empty())
+        if (auto st = markUndone(dir, j.undoes, j.id); !st)
+            return std::move(st).error();
     return rep;
 }
 
@@ -246,11 +250,22 @@ Result<ApplyReport> RenameExecutor::undo(const std::string& dir, const ApplyOpti
     auto r = run(dir, std::move(j), o);
     if (!r)
         return r;
-    Journal original = *last;
-    original.undoneBy = r->journalId;
-    if (auto st = m_fs.writeFileAtomic(historyDir(dir) + "/" + original.id + ".json", original.toJson().dump(2)); !st)
+    if (auto st = markUndone(dir, last->id, r->journalId); !st)
         return std::move(st).error();
     return r;
+}
+
+Status RenameExecutor::markUndone(const std::string& dir, const std::string& originalId, const std::string& undoId)
+{
+    auto history = readHistory(dir);
+    if (!history)
+        return std::move(history).error();
+    for (auto& h : *history)
+        if (h.id == originalId) {
+            h.undoneBy = undoId;
+            return m_fs.writeFileAtomic(historyDir(dir) + "/" + h.id + ".json", h.toJson().dump(2));
+        }
+    return {};
 }
 
 } // namespace podium::rename

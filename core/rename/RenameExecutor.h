@@ -49,6 +49,7 @@ public:
 private:
     Result<ApplyReport> run(const std::string& dir, Journal journal, const ApplyOptions& options);
     Status finish(const std::string& dir, Journal& journal);
+    Status markUndone(const std::string& dir, const std::string& originalId, const std::string& undoId);
     fs::FileSystem& m_fs;
 };
 

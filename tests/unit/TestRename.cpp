@@ -122,6 +122,7 @@ private slots:
     void seedApplyAndUndo();
     void crashAfterEveryOperationThenRecover();
     void crashThenRollBack();
+    void crashDuringUndoThenRecover();
     void fileChangedBetweenScanAndApply();
     void refusesActiveFolder();
     void readOnlyAndFullDiskChangeNothing_data();
@@ -338,6 +339,27 @@ void TestRename::crashAfterEveryOperationThenRecover()
         QCOMPARE(*sha256File(f.dir + "/best_top1.ckpt"), f.originalHash.at("best-v4.ckpt"));
         QVERIFY(!fsys::exists(journalPath(f.dir)));
     }
+}
+
+void TestRename::crashDuringUndoThenRecover()
+{
+    Folder f;
+    auto [plan, ids] = f.plan();
+    RenameExecutor real;
+    QVERIFY(real.apply(f.dir, plan, ids).ok());
+    test::FailingFileSystem crashing(4); // inside the undo's moves
+    RenameExecutor ex(crashing);
+    try {
+        (void)ex.undo(f.dir);
+        QFAIL("expected a crash");
+    } catch (const test::SimulatedCrash&) {
+    }
+    QCOMPARE(f.hashes(), f.originalHashes());
+    auto r = real.recover(f.dir);
+    QVERIFY2(r.ok(), r.ok() ? "" : r.error().message().c_str());
+    for (const auto& [name, hash] : f.originalHash)
+        QCOMPARE(*sha256File(f.dir + "/" + name), hash);
+    QCOMPARE(real.undo(f.dir).error().code, ErrorCode::NothingToUndo); // the rename is marked undone
 }
 
 void TestRename::crashThenRollBack()
