@@ -1,5 +1,7 @@
 #include "ranking/FolderScan.h"
 
+#include "fs/FileSource.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -94,6 +96,35 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
     return out;
 }
 
+namespace {
+
+FileIdentity identityFromStat(const struct stat& st)
+{
+    return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size),
+            static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec};
+}
+
+/// Opens, identifies and reads one file (what checkpoint::readCheckpoint does, keeping the fstat).
+void readOne(ScannedFile& f, const checkpoint::ReadOptions& options)
+{
+    auto src = fs::FileSource::open(f.path);
+    if (!src) {
+        f.error = std::move(src).error();
+        return;
+    }
+    f.identity = identityFromStat((*src)->stat());
+    auto file = checkpoint::TorchFile::open(**src, options);
+    if (!file) {
+        f.error = std::move(file).error().inFile(f.path);
+        return;
+    }
+    checkpoint::Checkpoint c = checkpoint::interpret(**file, f.relPath);
+    c.bytesRead = (*src)->bytesRead();
+    f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(std::move(c));
+}
+
+} // namespace
+
 Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOptions& options)
 {
     std::lock_guard lock(m_mutex);
@@ -108,18 +139,22 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
     std::vector<std::size_t> todo;
     for (std::size_t i = 0; i < result.files.size(); ++i) {
         auto& f = result.files[i];
-        auto id = identityOf(f.path);
-        if (!id) {
-            f.error = id.error();
-            continue;
+        const auto cached = m_cache.find(f.path);
+        // Links to files in the folder and files seen before are stat'ed here; a file never seen is read
+        // right away and its identity comes from the open file (one system call fewer per file).
+        if ((f.isSymlink && !f.linkTargetRel.empty()) || cached != m_cache.end()) {
+            auto id = identityOf(f.path);
+            if (!id) {
+                f.error = id.error();
+                continue;
+            }
+            f.identity = *id;
         }
-        f.identity = *id;
         if (f.isSymlink && !f.linkTargetRel.empty())
             continue;
-        if (auto it = m_cache.find(f.path); it != m_cache.end() && it->second.identity == f.identity &&
-                                            it->second.isSymlink == f.isSymlink) {
-            f.checkpoint = it->second.checkpoint;
-            f.error = it->second.error;
+        if (cached != m_cache.end() && cached->second.identity == f.identity && cached->second.isSymlink == f.isSymlink) {
+            f.checkpoint = cached->second.checkpoint;
+            f.error = cached->second.error;
             continue;
         }
         todo.push_back(i);
@@ -139,13 +174,7 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
             if (k >= todo.size())
                 return;
             auto& f = result.files[todo[k]];
-            auto r = checkpoint::readCheckpoint(f.path, options.read);
-            if (r) {
-                r->file = f.relPath;
-                f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(std::move(*r));
-            } else {
-                f.error = std::move(r).error();
-            }
+            readOne(f, options.read);
             if (options.progress) {
                 std::lock_guard pl(progressMutex);
                 if (!options.progress(++done, todo.size()))
