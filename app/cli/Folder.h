@@ -26,8 +26,8 @@ struct FolderArgs {
     Result<FolderResult> run() const;
 };
 
-/// Prints a warning for every interrupted rename journal under the scanned folder; true when there is one.
-bool reportInterrupted(const ranking::ScanResult& scan, std::ostream& err);
+/// Prints a warning for every interrupted rename journal under `folder`; true when there is one.
+bool reportInterrupted(const std::string& folder, std::ostream& err);
 
 /// Every name in a directory.
 std::vector<std::string> namesIn(const std::string& dir);

@@ -26,6 +26,8 @@ public:
     }
     int run() override
     {
+        if (reportInterrupted(m_folder, std::cerr))
+            return Interrupted;
         // FILE relative to the folder first, then as given
         std::string file = m_file;
         if (fsys::path(m_file).is_relative() && (fsys::exists(fsys::path(m_folder) / m_file) || !fsys::exists(m_file)))
@@ -94,7 +96,7 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        reportInterrupted(r->scan, std::cerr);
+        reportInterrupted(r->scan.folder, std::cerr);
         manifest::ManifestInput in;
         in.ranking = &r->ranking;
         in.scan = &r->scan;

@@ -39,7 +39,7 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        reportInterrupted(r->scan, std::cerr);
+        reportInterrupted(r->scan.folder, std::cerr);
         const ranking::Ranking& rk = r->ranking;
         if (m_json) {
             printJson(std::cout, ranking::toJson(rk));
@@ -90,7 +90,7 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        reportInterrupted(r->scan, std::cerr);
+        reportInterrupted(r->scan.folder, std::cerr);
         const ranking::Ranking& rk = r->ranking;
         auto groups = rk.select(m_args.monitor);
         if (groups.empty()) {

@@ -41,7 +41,7 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        if (reportInterrupted(r->scan, std::cerr))
+        if (reportInterrupted(r->scan.folder, std::cerr))
             return Interrupted;
         auto g = rename::chooseGroup(r->ranking, m_args.monitor);
         if (!g) {
@@ -245,10 +245,10 @@ private:
 
 } // namespace
 
-bool reportInterrupted(const ranking::ScanResult& scan, std::ostream& err)
+bool reportInterrupted(const std::string& folder, std::ostream& err)
 {
     bool found = false;
-    for (const auto& d : journalDirs(scan.folder)) {
+    for (const auto& d : journalDirs(folder)) {
         auto j = rename::readInterrupted(d);
         if (!j) {
             err << "warning: " << j.error().message() << "\n";
@@ -258,7 +258,7 @@ bool reportInterrupted(const ranking::ScanResult& scan, std::ostream& err)
             found = true;
             err << "warning: an interrupted rename (" << (*j)->id << ", " << (*j)->completed << " of "
                 << (*j)->steps.size() << " steps recorded) is pending in " << d
-                << ": run `podium-cli recover " << scan.folder << "` to complete it (or add --rollback)\n";
+                << ": run `podium-cli recover " << folder << "` to complete it (or add --rollback)\n";
         }
     }
     return found;
