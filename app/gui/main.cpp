@@ -1,0 +1,61 @@
+// podium: the desktop app. `podium [DIR]` opens DIR (the bundled example run when none is given);
+// `podium --screenshot OUT.png [--size WxH] [DIR]` renders the window after loading and exits.
+#include "MainWindow.h"
+#include "Session.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QTimer>
+#include <cstdio>
+
+namespace {
+
+QString bundledExample()
+{
+    // installed: <prefix>/share/podium/example; build tree: the source's resources/example
+    const QString installed = QCoreApplication::applicationDirPath() + "/../share/podium/example";
+    if (QFileInfo::exists(installed))
+        return QDir(installed).canonicalPath();
+    return QStringLiteral(PODIUM_EXAMPLE_DIR);
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QApplication app(argc, argv);
+    QApplication::setApplicationName("Podium");
+    QApplication::setOrganizationName("Podium");
+    QApplication::setApplicationVersion(PODIUM_VERSION);
+
+    QCommandLineParser p;
+    p.setApplicationDescription("Rank, rename and inspect PyTorch Lightning checkpoints — safely.");
+    p.addHelpOption();
+    p.addVersionOption();
+    QCommandLineOption shot("screenshot", "Render the window to OUT.png once the folder is loaded, then exit.", "OUT.png");
+    QCommandLineOption size("size", "Window size for --screenshot, e.g. 1280x800.", "WxH", "1280x800");
+    p.addOption(shot);
+    p.addOption(size);
+    p.addPositionalArgument("folder", "Checkpoint folder (default: the bundled example run).");
+    p.process(app);
+
+    podium::ui::MainWindow w;
+    const QString folder = p.positionalArguments().value(0, bundledExample());
+    if (p.isSet(shot)) {
+        const auto wh = p.value(size).split('x');
+        if (wh.size() == 2)
+            w.resize(wh[0].toInt(), wh[1].toInt());
+        QObject::connect(&w, &podium::ui::MainWindow::settled, &app, [&] {
+            QTimer::singleShot(200, &app, [&] {
+                const bool ok = w.grab().save(p.value(shot));
+                std::fprintf(ok ? stdout : stderr, ok ? "wrote %s\n" : "cannot write %s\n", qPrintable(p.value(shot)));
+                app.exit(ok ? 0 : 1);
+            });
+        });
+    }
+    w.show();
+    w.openFolder(folder);
+    return app.exec();
+}

@@ -1,0 +1,128 @@
+#include "table/RankingModel.h"
+
+#include "Session.h"
+
+#include <QDateTime>
+#include <QLocale>
+#include <QBrush>
+#include <QColor>
+#include <QFont>
+#include <cmath>
+#include <limits>
+
+namespace podium::ui {
+
+RankingModel::RankingModel(QObject* parent) : QAbstractTableModel(parent) {}
+
+void RankingModel::setGroup(std::shared_ptr<const FolderState> state, int index)
+{
+    beginResetModel();
+    m_state = std::move(state);
+    m_rows.clear();
+    m_monitor.clear();
+    if (m_state && index >= 0 && index < static_cast<int>(m_state->ranking.groups.size())) {
+        const auto& g = m_state->ranking.groups[static_cast<std::size_t>(index)];
+        m_monitor = QString::fromStdString(g.monitor);
+        for (const auto& e : g.ranked)
+            m_rows.push_back({e.rank, e.file, e.score, e.scoreSource, e.epoch, e.globalStep, "in the embedded top-k",
+                              m_state->scan.find(e.file)});
+        for (const auto& u : g.unranked) {
+            const auto* f = m_state->scan.find(u.file);
+            Row r{0, u.file, std::nullopt, "", std::nullopt, std::nullopt, u.reason, f};
+            if (f && f->checkpoint) {
+                r.epoch = f->checkpoint->epoch;
+                r.step = f->checkpoint->globalStep;
+            }
+            m_rows.push_back(std::move(r));
+        }
+    }
+    endResetModel();
+}
+
+int RankingModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_rows.size());
+}
+
+int RankingModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant RankingModel::headerData(int section, Qt::Orientation o, int role) const
+{
+    if (o != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case Rank: return tr("Rank");
+    case File: return tr("File");
+    case Score: return m_monitor.isEmpty() ? tr("Score") : m_monitor;
+    case Epoch: return tr("Epoch");
+    case Step: return tr("Step");
+    case Size: return tr("Size");
+    case Modified: return tr("Modified");
+    case Source: return tr("Score source");
+    case Status: return tr("Status");
+    default: return {};
+    }
+}
+
+QVariant RankingModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= static_cast<int>(m_rows.size()))
+        return {};
+    const Row& r = m_rows[static_cast<std::size_t>(index.row())];
+    const auto size = r.scanned ? static_cast<qulonglong>(r.scanned->identity.size) : 0ull;
+    const auto mtime = r.scanned ? QDateTime::fromMSecsSinceEpoch(r.scanned->identity.mtimeNs / 1000000) : QDateTime();
+    if (role == SortRole) {
+        switch (index.column()) {
+        case Rank: return r.rank ? r.rank : std::numeric_limits<int>::max();
+        case File: return QString::fromStdString(r.file);
+        case Score: return r.score && !std::isnan(*r.score) ? *r.score : std::numeric_limits<double>::infinity();
+        case Epoch: return r.epoch ? QVariant(static_cast<qlonglong>(*r.epoch)) : QVariant(-1ll);
+        case Step: return r.step ? QVariant(static_cast<qlonglong>(*r.step)) : QVariant(-1ll);
+        case Size: return size;
+        case Modified: return mtime;
+        case Source: return QString::fromStdString(r.source);
+        case Status: return QString::fromStdString(r.status);
+        default: return {};
+        }
+    }
+    if (role == PathRole)
+        return m_state ? m_state->folder + "/" + QString::fromStdString(r.file) : QString();
+    if (role == Qt::TextAlignmentRole && index.column() != File && index.column() != Source && index.column() != Status)
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::FontRole && r.rank == 1) {
+        QFont f;
+        f.setBold(true);
+        return f;
+    }
+    if (role == Qt::DecorationRole && index.column() == Rank && r.rank >= 1 && r.rank <= 3) {
+        // gold, silver, bronze: a colour swatch renders everywhere (emoji need a font the system may lack)
+        static const QColor medals[] = {QColor(0xD4, 0xAF, 0x37), QColor(0xA8, 0xA9, 0xAD), QColor(0xB0, 0x72, 0x3C)};
+        return medals[r.rank - 1];
+    }
+    if (role == Qt::ToolTipRole && index.column() == Rank && r.rank)
+        return tr("Rank %1 of the embedded top-k").arg(r.rank);
+    if (role == Qt::ToolTipRole && index.column() == Status)
+        return QString::fromStdString(r.status);
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case Rank: return r.rank == 0 ? QString("–") : QString::number(r.rank);
+    case File: return QString::fromStdString(r.file);
+    case Score:
+        if (!r.score) return QString("–");
+        if (std::isnan(*r.score)) return QString("nan");
+        return QString::number(*r.score, 'g', 7);
+    case Epoch: return r.epoch ? QString::number(*r.epoch) : QString("–");
+    case Step: return r.step ? QString::number(*r.step) : QString("–");
+    case Size: return r.scanned ? QLocale().formattedDataSize(static_cast<qint64>(size)) : QString();
+    case Modified: return mtime.isValid() ? QLocale().toString(mtime, QLocale::ShortFormat) : QString();
+    case Source: return QString::fromStdString(r.source);
+    case Status: return QString::fromStdString(r.status);
+    default: return {};
+    }
+}
+
+} // namespace podium::ui
