@@ -19,7 +19,4 @@ if [ -x "$bin/podium" ]; then
 else
   echo "The desktop app is not built in this configuration; showing the ranking with podium-cli."
 fi
-if "$bin/podium-cli" rank --help >/dev/null 2>&1; then
-  exec "$bin/podium-cli" rank --recursive "$folder"
-fi
-exec "$bin/podium-cli" inspect "$folder"/checkpoints/*.ckpt
+exec "$bin/podium-cli" rank --recursive "$folder"
