@@ -49,35 +49,21 @@ json toJson(const ManifestInput& in)
     j["folder"] = in.ranking->folder;
     json groups = json::array();
     for (const auto& g : in.ranking->groups) {
-        json o{{"state_key", g.stateKey}, {"monitor", g.monitor}, {"mode", checkpoint::modeName(g.mode)},
-               {"mode_source", g.modeSource}, {"directory", g.directory}, {"k", g.ranked.size()}};
-        json ranked = json::array();
-        for (const auto& e : g.ranked) {
-            json r{{"rank", e.rank}, {"file", e.file}, {"score", checkpoint::scoreJson(e.score)},
-                   {"score_source", e.scoreSource},
-                   {"epoch", e.epoch ? json(*e.epoch) : json(nullptr)},
-                   {"global_step", e.globalStep ? json(*e.globalStep) : json(nullptr)}};
-            if (const auto* f = in.scan ? in.scan->find(e.file) : nullptr) {
+        json o = ranking::toJson(g); // the `rank --json` group, plus file facts
+        o["k"] = g.ranked.size();
+        for (auto& r : o["ranked"]) {
+            const std::string file = r["file"];
+            if (const auto* f = in.scan ? in.scan->find(file) : nullptr) {
                 r["size"] = f->identity.size;
                 r["mtime"] = isoTime(f->identity.mtimeNs);
             }
-            if (auto it = in.sha256.find(e.file); it != in.sha256.end())
+            if (auto it = in.sha256.find(file); it != in.sha256.end())
                 r["sha256"] = it->second;
-            ranked.push_back(std::move(r));
         }
-        o["ranked"] = std::move(ranked);
-        json unranked = json::array();
-        for (const auto& u : g.unranked)
-            unranked.push_back({{"file", u.file}, {"reason", u.reason}});
-        o["unranked"] = std::move(unranked);
-        o["problems"] = g.problems;
         groups.push_back(std::move(o));
     }
     j["groups"] = std::move(groups);
-    json errors = json::array();
-    for (const auto& e : in.ranking->errors)
-        errors.push_back({{"file", e.file}, {"error", e.error.message()}, {"code", errorCodeName(e.error.code)}});
-    j["errors"] = std::move(errors);
+    j["errors"] = ranking::errorsJson(*in.ranking);
     j["pin"] = in.pin ? json{{"file", in.pin->file}, {"link", in.pin->link}, {"pinned_at", in.pin->pinnedAt}} : json(nullptr);
     json renames = json::array();
     for (const auto& [dir, h] : in.history) {

@@ -390,40 +390,49 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
     return r;
 }
 
-nlohmann::json toJson(const Ranking& r)
+nlohmann::json toJson(const Group& g)
 {
     using nlohmann::json;
-    json j;
-    j["folder"] = r.folder;
-    json groups = json::array();
-    for (const auto& g : r.groups) {
-        json o;
-        o["state_key"] = g.stateKey;
-        o["monitor"] = g.monitor;
-        o["mode"] = checkpoint::modeName(g.mode);
-        o["mode_source"] = g.modeSource;
-        o["directory"] = g.directory;
-        o["embedded_dirpath"] = g.embeddedDirpath;
-        o["authority"] = g.authority;
-        json ranked = json::array();
-        for (const auto& e : g.ranked)
-            ranked.push_back({{"rank", e.rank}, {"file", e.file}, {"score", checkpoint::scoreJson(e.score)},
-                              {"score_source", e.scoreSource},
-                              {"epoch", e.epoch ? json(*e.epoch) : json(nullptr)},
-                              {"global_step", e.globalStep ? json(*e.globalStep) : json(nullptr)}});
-        o["ranked"] = std::move(ranked);
-        json unranked = json::array();
-        for (const auto& u : g.unranked)
-            unranked.push_back({{"file", u.file}, {"reason", u.reason}});
-        o["unranked"] = std::move(unranked);
-        o["problems"] = g.problems;
-        groups.push_back(std::move(o));
-    }
-    j["groups"] = std::move(groups);
-    json errors = json::array();
+    json o;
+    o["state_key"] = g.stateKey;
+    o["monitor"] = g.monitor;
+    o["mode"] = checkpoint::modeName(g.mode);
+    o["mode_source"] = g.modeSource;
+    o["directory"] = g.directory;
+    o["embedded_dirpath"] = g.embeddedDirpath;
+    o["authority"] = g.authority;
+    json ranked = json::array();
+    for (const auto& e : g.ranked)
+        ranked.push_back({{"rank", e.rank}, {"file", e.file}, {"score", checkpoint::scoreJson(e.score)},
+                          {"score_source", e.scoreSource},
+                          {"epoch", e.epoch ? json(*e.epoch) : json(nullptr)},
+                          {"global_step", e.globalStep ? json(*e.globalStep) : json(nullptr)}});
+    o["ranked"] = std::move(ranked);
+    json unranked = json::array();
+    for (const auto& u : g.unranked)
+        unranked.push_back({{"file", u.file}, {"reason", u.reason}});
+    o["unranked"] = std::move(unranked);
+    o["problems"] = g.problems;
+    return o;
+}
+
+nlohmann::json errorsJson(const Ranking& r)
+{
+    nlohmann::json errors = nlohmann::json::array();
     for (const auto& e : r.errors)
         errors.push_back({{"file", e.file}, {"error", e.error.message()}, {"code", errorCodeName(e.error.code)}});
-    j["errors"] = std::move(errors);
+    return errors;
+}
+
+nlohmann::json toJson(const Ranking& r)
+{
+    nlohmann::json j;
+    j["folder"] = r.folder;
+    nlohmann::json groups = nlohmann::json::array();
+    for (const auto& g : r.groups)
+        groups.push_back(toJson(g));
+    j["groups"] = std::move(groups);
+    j["errors"] = errorsJson(r);
     return j;
 }
 

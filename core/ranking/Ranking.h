@@ -101,5 +101,9 @@ std::optional<double> scoreFromFilename(std::string_view filename, std::string_v
 
 /// `rank --json` (the CLI contract).
 nlohmann::json toJson(const Ranking& r);
+/// One group of it (the manifest adds file facts to the same object).
+nlohmann::json toJson(const Group& g);
+/// The errors array of it.
+nlohmann::json errorsJson(const Ranking& r);
 
 } // namespace podium::ranking

@@ -162,31 +162,25 @@ Result<RecoveryReport> RenameExecutor::recover(const std::string& dir, bool roll
     }
     RecoveryReport rep;
     rep.journalId = j.id;
+    auto move = [&](const std::string& from, const std::string& to) -> Status {
+        if (auto st = m_fs.renameNoReplace(dir + "/" + from, dir + "/" + to); !st)
+            return st;
+        ++rep.stepsDone;
+        return m_fs.syncDirectory(dir);
+    };
     if (!rollback) {
-        for (std::size_t i = 0; i < j.steps.size(); ++i) {
-            if (done[i])
-                continue;
-            const auto& s = j.steps[i];
-            if (auto st = m_fs.renameNoReplace(dir + "/" + s.from, dir + "/" + s.to); !st)
-                return std::move(st).error();
-            if (auto st = m_fs.syncDirectory(dir); !st)
-                return std::move(st).error();
-            ++rep.stepsDone;
-        }
+        for (std::size_t i = 0; i < j.steps.size(); ++i)
+            if (!done[i])
+                if (auto st = move(j.steps[i].from, j.steps[i].to); !st)
+                    return std::move(st).error();
         j.completed = j.steps.size();
         j.state = "applied";
         rep.action = "completed";
     } else {
-        for (std::size_t i = j.steps.size(); i-- > 0;) {
-            if (!done[i])
-                continue;
-            const auto& s = j.steps[i];
-            if (auto st = m_fs.renameNoReplace(dir + "/" + s.to, dir + "/" + s.from); !st)
-                return std::move(st).error();
-            if (auto st = m_fs.syncDirectory(dir); !st)
-                return std::move(st).error();
-            ++rep.stepsDone;
-        }
+        for (std::size_t i = j.steps.size(); i-- > 0;)
+            if (done[i])
+                if (auto st = move(j.steps[i].to, j.steps[i].from); !st)
+                    return std::move(st).error();
         j.completed = 0;
         j.state = "rolled_back";
         rep.action = "rolled back";
