@@ -8,6 +8,10 @@ Actions::Actions(QObject* parent) : QObject(parent)
     reload = make("actionReload", tr("&Reload"), QKeySequence(Qt::Key_F5));
     copyPath = make("actionCopyPath", tr("Copy &Path"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
     quit = make("actionQuit", tr("&Quit"), QKeySequence::Quit);
+    applyRename = make("actionApplyRename", tr("Apply &Rename…"), QKeySequence(Qt::CTRL | Qt::Key_R));
+    undoRename = make("actionUndoRename", tr("&Undo Rename"), QKeySequence::Undo);
+    setEnabled(applyRename, false, tr("Open a folder with ranked checkpoints first"));
+    setEnabled(undoRename, false, tr("Open a folder first"));
     setEnabled(reload, false, tr("Open a folder first"));
     setEnabled(copyPath, false, tr("Select a checkpoint first"));
 }

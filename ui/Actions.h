@@ -16,6 +16,8 @@ public:
     QAction* openFolder = nullptr;   ///< "actionOpenFolder", Ctrl+O
     QAction* reload = nullptr;       ///< "actionReload", F5
     QAction* copyPath = nullptr;     ///< "actionCopyPath", Ctrl+Shift+C
+    QAction* applyRename = nullptr;  ///< "actionApplyRename", Ctrl+R
+    QAction* undoRename = nullptr;   ///< "actionUndoRename", Ctrl+Z
     QAction* quit = nullptr;         ///< "actionQuit", Ctrl+Q
 
     /// The action with this objectName, or nullptr.

@@ -2,6 +2,7 @@
 
 #include "Actions.h"
 #include "Session.h"
+#include "rename/RenameController.h"
 #include "table/RankingModel.h"
 
 #include <QApplication>
@@ -25,7 +26,7 @@ namespace podium::ui {
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_session(new Session(this)), m_actions(new Actions(this)), m_model(new RankingModel(this)),
-      m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_groups(new QComboBox), m_filter(new QLineEdit),
+      m_rename(new RenameController(this)), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_groups(new QComboBox), m_filter(new QLineEdit),
       m_problems(new QListWidget), m_status(new QLabel), m_progress(new QProgressBar)
 {
     setWindowTitle(tr("Podium"));
@@ -58,11 +59,17 @@ MainWindow::MainWindow(QWidget* parent)
     file->addAction(m_actions->reload);
     file->addSeparator();
     file->addAction(m_actions->quit);
-    menuBar()->addMenu(tr("&Edit"))->addAction(m_actions->copyPath);
+    auto* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_actions->copyPath);
+    edit->addSeparator();
+    edit->addAction(m_actions->applyRename);
+    edit->addAction(m_actions->undoRename);
     auto* tools = addToolBar(tr("Main"));
     tools->setObjectName("mainToolBar");
     tools->addAction(m_actions->openFolder);
     tools->addAction(m_actions->reload);
+    tools->addAction(m_actions->applyRename);
+    tools->addAction(m_actions->undoRename);
     tools->addSeparator();
     tools->addWidget(new QLabel(tr(" Metric: ")));
     tools->addWidget(m_groups);
@@ -86,6 +93,12 @@ MainWindow::MainWindow(QWidget* parent)
         if (!rows.isEmpty())
             QApplication::clipboard()->setText(rows.first().data(RankingModel::PathRole).toString());
     });
+    connect(m_actions->applyRename, &QAction::triggered, this,
+            [this] { m_rename->applyRename(m_session->state(), m_groups->currentIndex()); });
+    connect(m_actions->undoRename, &QAction::triggered, this,
+            [this] { m_rename->undoRename(m_session->state(), m_groups->currentIndex()); });
+    connect(m_rename, &RenameController::changed, m_session, &Session::reload);
+    connect(m_rename, &RenameController::message, m_status, &QLabel::setText);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_groups, &QComboBox::currentIndexChanged, this, &MainWindow::showGroup);
     connect(m_session, &Session::progress, this, [this](int done, int total) {
@@ -133,6 +146,8 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
     m_table->resizeColumnsToContents();
     Actions::setEnabled(m_actions->reload, true);
     Actions::setEnabled(m_actions->copyPath, !state->ranking.groups.empty(), tr("No ranked checkpoints"));
+    Actions::setEnabled(m_actions->applyRename, !state->ranking.groups.empty(), tr("No ranked checkpoints in this folder"));
+    Actions::setEnabled(m_actions->undoRename, true);
 
     m_problems->clear();
     for (const auto& e : state->ranking.errors)

@@ -17,6 +17,7 @@ namespace podium::ui {
 
 class Actions;
 class RankingModel;
+class RenameController;
 class Session;
 struct FolderState;
 
@@ -44,6 +45,7 @@ private:
     Session* m_session;
     Actions* m_actions;
     RankingModel* m_model;
+    RenameController* m_rename;
     QSortFilterProxyModel* m_proxy;
     QTableView* m_table;
     QComboBox* m_groups;

@@ -6,6 +6,7 @@
 #include "Actions.h"
 #include "MainWindow.h"
 #include "Session.h"
+#include "common/DialogSeam.h"
 #include "table/RankingModel.h"
 
 #include <QAbstractItemModelTester>
@@ -46,6 +47,7 @@ private slots:
     void modelsPassTheTester();
     void actionsByObjectName();
     void largeFolderKeepsTheEventLoopResponsive();
+    void applyRenameAndUndoThroughActions();
 };
 
 void TestMainWindow::showsTheRanksOfTruth()
@@ -145,6 +147,38 @@ void TestMainWindow::largeFolderKeepsTheEventLoopResponsive()
     QVERIFY(settled.wait(60000));
     QVERIFY2(ticks > 0, "the timer never fired while the folder loaded");
     QCOMPARE(static_cast<int>(w.session()->state()->scan.files.size()), n);
+}
+
+void TestMainWindow::applyRenameAndUndoThroughActions()
+{
+    QTemporaryDir tmp;
+    const std::string dir = tmp.path().toStdString() + "/checkpoints";
+    std::filesystem::copy(test::fixturePath("seed-static-name", "checkpoints"), dir, std::filesystem::copy_options::recursive);
+    for (const auto& e : std::filesystem::directory_iterator(dir)) // not a running training
+        std::filesystem::last_write_time(e.path(), std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+    MainWindow w;
+    QVERIFY(openAndWait(w, tmp.path()));
+    QStringList previewed;
+    DialogSeam::answer = [&](QDialog* d) {
+        previewed << d->objectName();
+        return int(QDialog::Accepted);
+    };
+    QSignalSpy settled(&w, &MainWindow::settled);
+    w.actions()->find("actionApplyRename")->trigger();
+    QVERIFY(settled.wait(20000)); // the folder is read again after the rename
+    QCOMPARE(previewed, QStringList{"renamePreview"});
+    for (int rank = 1; rank <= 5; ++rank)
+        QVERIFY(std::filesystem::exists(dir + "/best_top" + std::to_string(rank) + ".ckpt"));
+    QCOMPARE(cell(w.table(), 0, RankingModel::File), QString("checkpoints/best_top1.ckpt"));
+    w.actions()->find("actionUndoRename")->trigger();
+    QVERIFY(settled.wait(20000));
+    QVERIFY(std::filesystem::exists(dir + "/best-v4.ckpt"));
+    QCOMPARE(cell(w.table(), 0, RankingModel::File), QString("checkpoints/best-v4.ckpt"));
+    // a dialog answered "Cancel" changes nothing
+    DialogSeam::answer = [](QDialog*) { return int(QDialog::Rejected); };
+    w.actions()->find("actionApplyRename")->trigger();
+    QVERIFY(std::filesystem::exists(dir + "/best-v4.ckpt"));
+    DialogSeam::answer = nullptr;
 }
 
 QTEST_MAIN(TestMainWindow)

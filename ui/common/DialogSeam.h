@@ -1,0 +1,17 @@
+// DialogSeam: every modal dialog of the app is shown through here, so GUI tests can answer it without a
+// person (KeePassXC's MessageBox::setNextAnswer does the same).
+#pragma once
+
+#include <QDialog>
+#include <functional>
+
+namespace podium::ui {
+
+struct DialogSeam {
+    /// When set, called instead of QDialog::exec(); returns the dialog's result (QDialog::Accepted/Rejected).
+    static inline std::function<int(QDialog*)> answer;
+    /// Shows `d` modally (or asks the seam) and returns its result.
+    static int exec(QDialog* d) { return answer ? answer(d) : d->exec(); }
+};
+
+} // namespace podium::ui
