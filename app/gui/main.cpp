@@ -8,17 +8,29 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QTimer>
+#include <QStandardPaths>
 #include <cstdio>
+#include <filesystem>
 
 namespace {
 
+/// The bundled example run, copied once to the user's data folder so that trying Apply Rename on it
+/// changes a copy, never the installed (or source) files.
 QString bundledExample()
 {
     // installed: <prefix>/share/podium/example; build tree: the source's resources/example
-    const QString installed = QCoreApplication::applicationDirPath() + "/../share/podium/example";
-    if (QFileInfo::exists(installed))
-        return QDir(installed).canonicalPath();
-    return QStringLiteral(PODIUM_EXAMPLE_DIR);
+    QString source = QCoreApplication::applicationDirPath() + "/../share/podium/example";
+    if (!QFileInfo::exists(source))
+        source = QStringLiteral(PODIUM_EXAMPLE_DIR);
+    const QString copy = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/example";
+    std::error_code ec;
+    if (!std::filesystem::exists(copy.toStdString(), ec)) {
+        std::filesystem::create_directories(copy.toStdString(), ec);
+        std::filesystem::copy(source.toStdString(), copy.toStdString(), std::filesystem::copy_options::recursive, ec);
+        if (ec)
+            return QDir(source).canonicalPath(); // read-only home: show the original
+    }
+    return copy;
 }
 
 } // namespace
