@@ -24,7 +24,7 @@ QString bundledExample()
         source = QStringLiteral(PODIUM_EXAMPLE_DIR);
     const QString copy = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation) + "/example";
     std::error_code ec;
-    if (!std::filesystem::exists(copy.toStdString(), ec)) {
+    if (!std::filesystem::exists(copy.toStdString() + "/checkpoints", ec)) { // absent or incomplete: copy again
         std::filesystem::create_directories(copy.toStdString(), ec);
         std::filesystem::copy(source.toStdString(), copy.toStdString(), std::filesystem::copy_options::recursive, ec);
         if (ec)
