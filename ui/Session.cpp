@@ -83,13 +83,8 @@ void Session::start()
         }
         auto state = std::make_shared<FolderState>();
         state->folder = QString::fromStdString(folder);
-        std::set<std::string> dirs{""};
-        for (const auto& f : scan->files)
-            dirs.insert(std::filesystem::path(f.relPath).parent_path().generic_string());
-        for (const auto& d : dirs)
-            if (auto map = rename::renameMap(d.empty() ? folder : folder + "/" + d))
-                for (const auto& [from, to] : *map)
-                    state->renamed[d.empty() ? from : d + "/" + from] = d.empty() ? to : d + "/" + to;
+        if (auto renamed = rename::renameMapForScan(*scan))
+            state->renamed = std::move(*renamed);
         ranking::RankConfig rc;
         rc.renamed = &state->renamed;
         state->ranking = ranking::rank(*scan, rc);

@@ -29,7 +29,4 @@ struct FolderArgs {
 /// Prints a warning for every interrupted rename journal under `folder`; true when there is one.
 bool reportInterrupted(const std::string& folder, std::ostream& err);
 
-/// Every name in a directory.
-std::vector<std::string> namesIn(const std::string& dir);
-
 } // namespace podium::cli

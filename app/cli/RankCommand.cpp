@@ -152,16 +152,10 @@ Result<FolderResult> FolderArgs::run() const
     if (mode == "max") rc.mode = checkpoint::Mode::Max;
     FolderResult out;
     // Podium's own renames, so the embedded names still find their files.
-    std::set<std::string> dirs{""};
-    for (const auto& f : scan->files)
-        dirs.insert(std::filesystem::path(f.relPath).parent_path().generic_string());
-    for (const auto& d : dirs) {
-        auto map = rename::renameMap(d.empty() ? folder : folder + "/" + d);
-        if (!map)
-            return std::move(map).error();
-        for (const auto& [from, to] : *map)
-            out.renamed[d.empty() ? from : d + "/" + from] = d.empty() ? to : d + "/" + to;
-    }
+    auto renamed = rename::renameMapForScan(*scan);
+    if (!renamed)
+        return std::move(renamed).error();
+    out.renamed = std::move(*renamed);
     rc.renamed = &out.renamed;
     out.ranking = ranking::rank(*scan, rc);
     out.scan = std::move(*scan);

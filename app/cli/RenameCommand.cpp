@@ -55,17 +55,14 @@ public:
         rename::PlanConfig pc;
         pc.nameTemplate = m_template;
         pc.tempTag = rename::newJournalId();
-        auto plan = rename::planRename(group, namesIn(dir), pc);
+        auto plan = rename::planRename(group, rename::namesInDirectory(dir), pc);
         if (!plan) {
             std::cerr << "error: " << plan.error().message() << '\n';
             return Failed;
         }
         std::string journalId;
         if (m_apply && !plan->empty()) {
-            std::map<std::string, ranking::FileIdentity> ids;
-            for (const auto& f : r->scan.files)
-                if (std::filesystem::path(f.relPath).parent_path().generic_string() == group.directory)
-                    ids[std::filesystem::path(f.relPath).filename().string()] = f.identity;
+            const auto ids = rename::identitiesIn(r->scan, group.directory);
             rename::RenameExecutor ex;
             rename::ApplyOptions ao;
             ao.force = m_force;
@@ -262,15 +259,6 @@ bool reportInterrupted(const std::string& folder, std::ostream& err)
         }
     }
     return found;
-}
-
-std::vector<std::string> namesIn(const std::string& dir)
-{
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-        out.push_back(e.path().filename().string());
-    return out;
 }
 
 std::unique_ptr<Command> makeRenameCommand() { return std::make_unique<RenameCommand>(); }

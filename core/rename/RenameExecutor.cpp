@@ -28,6 +28,35 @@ std::optional<bool> stepDone(const std::string& dir, const Step& s, const Journa
 
 } // namespace
 
+std::map<std::string, ranking::FileIdentity> identitiesIn(const ranking::ScanResult& scan, const std::string& directory)
+{
+    std::map<std::string, ranking::FileIdentity> ids;
+    for (const auto& f : scan.files)
+        if (std::filesystem::path(f.relPath).parent_path().generic_string() == directory)
+            ids[std::filesystem::path(f.relPath).filename().string()] = f.identity;
+    return ids;
+}
+
+std::vector<std::string> namesInDirectory(const std::string& dirAbs)
+{
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dirAbs, ec))
+        out.push_back(e.path().filename().string());
+    return out;
+}
+
+Status RenameExecutor::requireNoInterrupted(const std::string& dir) const
+{
+    auto open = readInterrupted(dir);
+    if (!open)
+        return std::move(open).error();
+    if (*open)
+        return Error(ErrorCode::JournalInterrupted, "an interrupted rename (" + (*open)->id +
+                                                        ") must be recovered first: podium-cli recover").inFile(dir);
+    return {};
+}
+
 Status RenameExecutor::finish(const std::string& dir, Journal& journal)
 {
     // Links in the folder that named a moved file (the pin, rank links, save_last='link') follow it.
@@ -88,12 +117,8 @@ Result<ApplyReport> RenameExecutor::apply(const std::string& dir, const RenamePl
                                           const std::map<std::string, ranking::FileIdentity>& identities,
                                           const ApplyOptions& options)
 {
-    auto open = readInterrupted(dir);
-    if (!open)
-        return std::move(open).error();
-    if (*open)
-        return Error(ErrorCode::JournalInterrupted, "an interrupted rename (" + (*open)->id +
-                                                        ") must be recovered first: podium-cli recover").inFile(dir);
+    if (auto st = requireNoInterrupted(dir); !st)
+        return std::move(st).error();
     if (plan.empty())
         return ApplyReport{};
 
@@ -196,12 +221,8 @@ Result<RecoveryReport> RenameExecutor::recover(const std::string& dir, bool roll
 
 Result<ApplyReport> RenameExecutor::undo(const std::string& dir, const ApplyOptions& options)
 {
-    auto open = readInterrupted(dir);
-    if (!open)
-        return std::move(open).error();
-    if (*open)
-        return Error(ErrorCode::JournalInterrupted, "an interrupted rename (" + (*open)->id +
-                                                        ") must be recovered first: podium-cli recover").inFile(dir);
+    if (auto st = requireNoInterrupted(dir); !st)
+        return std::move(st).error();
     auto history = readHistory(dir);
     if (!history)
         return std::move(history).error();
@@ -213,10 +234,7 @@ Result<ApplyReport> RenameExecutor::undo(const std::string& dir, const ApplyOpti
         return Error(ErrorCode::NothingToUndo, "no applied rename to undo in this folder").inFile(dir);
 
     std::vector<Move> moves;
-    std::vector<std::string> present;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-        present.push_back(e.path().filename().string());
+    const std::vector<std::string> present = namesInDirectory(dir);
     Journal j;
     j.id = newJournalId();
     j.kind = "undo";

@@ -27,6 +27,11 @@ struct RecoveryReport {
     std::size_t stepsDone = 0;          ///< steps performed by the recovery
 };
 
+/// The scan's identities of the files in `directory` (folder-relative), by file name: what apply() checks.
+std::map<std::string, ranking::FileIdentity> identitiesIn(const ranking::ScanResult& scan, const std::string& directory);
+/// Every name in a directory (files, links, folders): what planRename() must not collide with.
+std::vector<std::string> namesInDirectory(const std::string& dirAbs);
+
 class RenameExecutor {
 public:
     explicit RenameExecutor(fs::FileSystem& fs = fs::FileSystem::real()) : m_fs(fs) {}
@@ -49,6 +54,7 @@ public:
 private:
     Result<ApplyReport> run(const std::string& dir, Journal journal, const ApplyOptions& options);
     Status finish(const std::string& dir, Journal& journal);
+    Status requireNoInterrupted(const std::string& dir) const;
     Status markUndone(const std::string& dir, const std::string& originalId, const std::string& undoId);
     fs::FileSystem& m_fs;
 };

@@ -145,6 +145,22 @@ Result<std::map<std::string, std::string>> renameMap(const std::string& dir)
     return now;
 }
 
+Result<std::map<std::string, std::string>> renameMapForScan(const ranking::ScanResult& scan)
+{
+    std::set<std::string> dirs{""};
+    for (const auto& f : scan.files)
+        dirs.insert(std::filesystem::path(f.relPath).parent_path().generic_string());
+    std::map<std::string, std::string> out;
+    for (const auto& d : dirs) {
+        auto map = renameMap(d.empty() ? scan.folder : scan.folder + "/" + d);
+        if (!map)
+            return std::move(map).error();
+        for (const auto& [from, to] : *map)
+            out[d.empty() ? from : d + "/" + from] = d.empty() ? to : d + "/" + to;
+    }
+    return out;
+}
+
 Result<std::optional<Journal>> readInterrupted(const std::string& dir)
 {
     const std::string p = journalPath(dir);

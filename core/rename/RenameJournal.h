@@ -54,6 +54,9 @@ Result<std::vector<Journal>> readHistory(const std::string& dir);
 /// order). Names are file names within `dir`; names Podium did not move are absent.
 Result<std::map<std::string, std::string>> renameMap(const std::string& dir);
 
+/// The same for every directory of a scan, as folder-relative paths (what RankConfig::renamed wants).
+Result<std::map<std::string, std::string>> renameMapForScan(const ranking::ScanResult& scan);
+
 std::string newJournalId();
 std::string nowIso8601();
 

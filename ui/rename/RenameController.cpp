@@ -66,13 +66,9 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
         return;
     const auto& g = state->ranking.groups[static_cast<std::size_t>(groupIndex)];
     const std::string dir = groupDir(*state, g);
-    std::vector<std::string> names;
-    std::error_code ec;
-    for (const auto& e : std::filesystem::directory_iterator(dir, ec))
-        names.push_back(e.path().filename().string());
     rename::PlanConfig pc;
     pc.tempTag = rename::newJournalId();
-    auto plan = rename::planRename(g, names, pc);
+    auto plan = rename::planRename(g, rename::namesInDirectory(dir), pc);
     if (!plan) {
         emit message(QString::fromStdString(plan.error().message()));
         return;
@@ -84,10 +80,7 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
     std::unique_ptr<QDialog> d(previewDialog(m_parent, *plan, g));
     if (DialogSeam::exec(d.get()) != QDialog::Accepted)
         return;
-    std::map<std::string, ranking::FileIdentity> ids;
-    for (const auto& f : state->scan.files)
-        if (std::filesystem::path(f.relPath).parent_path().generic_string() == g.directory)
-            ids[std::filesystem::path(f.relPath).filename().string()] = f.identity;
+    const auto ids = rename::identitiesIn(state->scan, g.directory);
     rename::RenameExecutor ex;
     rename::ApplyOptions opts;
     auto r = ex.apply(dir, *plan, ids, opts);
