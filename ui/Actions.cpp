@@ -1,26 +1,47 @@
 #include "Actions.h"
 
+#include <QIcon>
+
 namespace podium::ui {
 
 Actions::Actions(QObject* parent) : QObject(parent)
 {
-    openFolder = make("actionOpenFolder", tr("&Open Folder…"), QKeySequence::Open);
-    reload = make("actionReload", tr("&Reload"), QKeySequence(Qt::Key_F5));
-    copyPath = make("actionCopyPath", tr("Copy &Path"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
-    quit = make("actionQuit", tr("&Quit"), QKeySequence::Quit);
-    applyRename = make("actionApplyRename", tr("Apply &Rename…"), QKeySequence(Qt::CTRL | Qt::Key_R));
-    undoRename = make("actionUndoRename", tr("&Undo Rename"), QKeySequence::Undo);
-    setEnabled(applyRename, false, tr("Open a folder with ranked checkpoints first"));
-    setEnabled(undoRename, false, tr("Open a folder first"));
-    setEnabled(reload, false, tr("Open a folder first"));
-    setEnabled(copyPath, false, tr("Select a checkpoint first"));
+    openFolder = make("actionOpenFolder", tr("&Open Folder…"), QKeySequence::Open, "document-open");
+    reload = make("actionReload", tr("&Reload"), QKeySequence(Qt::Key_F5), "view-refresh");
+    cancelLoad = make("actionCancelLoad", tr("&Cancel Loading"), QKeySequence(Qt::Key_Escape), "process-stop");
+    copyPath = make("actionCopyPath", tr("Copy &Path"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), "edit-copy");
+    copySnippet = make("actionCopySnippet", tr("Copy ckpt_path= &Snippet"), QKeySequence(Qt::CTRL | Qt::ALT | Qt::Key_C));
+    reveal = make("actionReveal", tr("Reveal in File &Manager"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R), "folder-open");
+    inspect = make("actionInspect", tr("&Inspect"), QKeySequence(Qt::CTRL | Qt::Key_I), "document-properties");
+    quit = make("actionQuit", tr("&Quit"), QKeySequence::Quit, "application-exit");
+    applyRename = make("actionApplyRename", tr("Apply &Rename…"), QKeySequence(Qt::CTRL | Qt::Key_R), "edit-rename");
+    undoRename = make("actionUndoRename", tr("&Undo Rename"), QKeySequence::Undo, "edit-undo");
+    recoverRename = make("actionRecoverRename", tr("Re&cover Interrupted Rename…"), QKeySequence());
+    createRankLinks = make("actionCreateRankLinks", tr("Create Rank &Links"), QKeySequence(Qt::CTRL | Qt::Key_L), "insert-link");
+    pin = make("actionPin", tr("&Pin as Best"), QKeySequence(Qt::CTRL | Qt::Key_P), "emblem-favorite");
+    unpin = make("actionUnpin", tr("U&npin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    exportManifest = make("actionExportManifest", tr("&Export Manifest…"), QKeySequence(Qt::CTRL | Qt::Key_E), "document-save-as");
+    about = make("actionAbout", tr("&About Podium"), QKeySequence());
+    const QString noFolder = tr("Open a folder first");
+    const QString noSelection = tr("Select a checkpoint first");
+    for (QAction* a : {reload, undoRename, exportManifest})
+        setEnabled(a, false, noFolder);
+    for (QAction* a : {applyRename, createRankLinks})
+        setEnabled(a, false, tr("Open a folder with ranked checkpoints first"));
+    for (QAction* a : {copyPath, copySnippet, reveal, inspect, pin})
+        setEnabled(a, false, noSelection);
+    setEnabled(unpin, false, tr("Nothing is pinned in this folder"));
+    setEnabled(recoverRename, false, tr("No interrupted rename in this folder"));
+    setEnabled(cancelLoad, false, tr("Nothing is loading"));
 }
 
-QAction* Actions::make(const QString& name, const QString& text, const QKeySequence& key)
+QAction* Actions::make(const QString& name, const QString& text, const QKeySequence& key, const char* icon)
 {
     auto* a = new QAction(text, this);
     a->setObjectName(name);
     a->setShortcut(key);
+    if (icon)
+        a->setIcon(QIcon::fromTheme(QString::fromLatin1(icon)));
     m_byName.insert(name, a);
     return a;
 }
@@ -30,10 +51,15 @@ QAction* Actions::find(const QString& objectName) const
     return m_byName.value(objectName, nullptr);
 }
 
+QList<QAction*> Actions::all() const
+{
+    return m_byName.values();
+}
+
 void Actions::setEnabled(QAction* a, bool enabled, const QString& why)
 {
     a->setEnabled(enabled);
-    a->setToolTip(enabled ? a->text().remove('&') : why);
+    a->setToolTip(enabled ? a->text().remove('&').remove(QStringLiteral("…")) : why);
 }
 
 } // namespace podium::ui

@@ -13,20 +13,31 @@ class Actions : public QObject {
 public:
     explicit Actions(QObject* parent = nullptr);
 
-    QAction* openFolder = nullptr;   ///< "actionOpenFolder", Ctrl+O
-    QAction* reload = nullptr;       ///< "actionReload", F5
-    QAction* copyPath = nullptr;     ///< "actionCopyPath", Ctrl+Shift+C
-    QAction* applyRename = nullptr;  ///< "actionApplyRename", Ctrl+R
-    QAction* undoRename = nullptr;   ///< "actionUndoRename", Ctrl+Z
-    QAction* quit = nullptr;         ///< "actionQuit", Ctrl+Q
+    QAction* openFolder = nullptr;      ///< "actionOpenFolder", Ctrl+O
+    QAction* reload = nullptr;          ///< "actionReload", F5
+    QAction* cancelLoad = nullptr;      ///< "actionCancelLoad", Esc
+    QAction* copyPath = nullptr;        ///< "actionCopyPath", Ctrl+Shift+C
+    QAction* copySnippet = nullptr;     ///< "actionCopySnippet", Ctrl+Alt+C: ckpt_path="…"
+    QAction* reveal = nullptr;          ///< "actionReveal", Ctrl+Shift+R
+    QAction* inspect = nullptr;         ///< "actionInspect", Ctrl+I: the details panel
+    QAction* applyRename = nullptr;     ///< "actionApplyRename", Ctrl+R
+    QAction* undoRename = nullptr;      ///< "actionUndoRename", Ctrl+Z
+    QAction* recoverRename = nullptr;   ///< "actionRecoverRename"
+    QAction* createRankLinks = nullptr; ///< "actionCreateRankLinks", Ctrl+L
+    QAction* pin = nullptr;             ///< "actionPin", Ctrl+P
+    QAction* unpin = nullptr;           ///< "actionUnpin", Ctrl+Shift+P
+    QAction* exportManifest = nullptr;  ///< "actionExportManifest", Ctrl+E
+    QAction* about = nullptr;           ///< "actionAbout"
+    QAction* quit = nullptr;            ///< "actionQuit", Ctrl+Q
 
     /// The action with this objectName, or nullptr.
     QAction* find(const QString& objectName) const;
+    QList<QAction*> all() const;
     /// Enables `a`, or disables it with `why` as its tooltip.
     static void setEnabled(QAction* a, bool enabled, const QString& why = {});
 
 private:
-    QAction* make(const QString& name, const QString& text, const QKeySequence& key);
+    QAction* make(const QString& name, const QString& text, const QKeySequence& key, const char* icon = nullptr);
     QHash<QString, QAction*> m_byName;
 };
 

@@ -2,34 +2,50 @@
 
 #include "Actions.h"
 #include "Session.h"
+#include "chart/ChartPanel.h"
+#include "common/DialogSeam.h"
+#include "common/RecentFolders.h"
+#include "details/DetailsPanel.h"
+#include "pin/PinController.h"
 #include "rename/RenameController.h"
 #include "table/RankingModel.h"
 
 #include <QApplication>
 #include <QClipboard>
+#include <QCloseEvent>
 #include <QComboBox>
+#include <QDesktopServices>
+#include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
 #include <QProgressBar>
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
 #include <QToolBar>
-#include <QVBoxLayout>
+#include <QToolButton>
+#include <QUrl>
 
 namespace podium::ui {
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_session(new Session(this)), m_actions(new Actions(this)), m_model(new RankingModel(this)),
-      m_rename(new RenameController(this)), m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_groups(new QComboBox), m_filter(new QLineEdit),
-      m_problems(new QListWidget), m_status(new QLabel), m_progress(new QProgressBar)
+      m_rename(new RenameController(this)), m_pins(new PinController(this)), m_proxy(new QSortFilterProxyModel(this)),
+      m_table(new QTableView), m_chart(new ChartPanel), m_details(new DetailsPanel), m_groups(new QComboBox),
+      m_filter(new QLineEdit), m_problems(new QListWidget), m_status(new QLabel), m_progress(new QProgressBar),
+      m_outer(new QSplitter(Qt::Horizontal)), m_left(new QSplitter(Qt::Vertical)), m_right(new QSplitter(Qt::Vertical))
 {
     setWindowTitle(tr("Podium"));
+    setAcceptDrops(true);
     m_proxy->setSourceModel(m_model);
     m_proxy->setSortRole(RankingModel::SortRole);
     m_proxy->setFilterKeyColumn(RankingModel::File);
@@ -39,7 +55,10 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->setSortingEnabled(true);
     m_table->sortByColumn(RankingModel::Rank, Qt::AscendingOrder);
     m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_table->setAlternatingRowColors(true);
+    m_table->setContextMenuPolicy(Qt::ActionsContextMenu);
+    m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
     m_groups->setObjectName("groupSelector");
@@ -49,80 +68,181 @@ MainWindow::MainWindow(QWidget* parent)
     m_filter->setObjectName("filter");
     m_filter->setPlaceholderText(tr("Filter files…"));
     m_filter->setClearButtonEnabled(true);
+    m_filter->setMaximumWidth(260);
     m_problems->setObjectName("problems");
-    m_problems->setMaximumHeight(110);
+    m_problems->setWordWrap(true);
     m_progress->setMaximumWidth(180);
     m_progress->hide();
 
+    buildMenus();
+    for (QAction* a : {m_actions->copyPath, m_actions->copySnippet, m_actions->reveal, m_actions->inspect})
+        m_table->addAction(a);
+    auto* sep = new QAction(m_table);
+    sep->setSeparator(true);
+    m_table->addAction(sep);
+    m_table->addAction(m_actions->pin);
+    m_table->addAction(m_actions->unpin);
+
+    m_left->addWidget(m_table);
+    m_left->addWidget(m_chart);
+    m_left->setStretchFactor(0, 3);
+    m_left->setStretchFactor(1, 2);
+    m_right->addWidget(m_details);
+    m_right->addWidget(m_problems);
+    m_right->setStretchFactor(0, 4);
+    m_right->setStretchFactor(1, 1);
+    m_outer->addWidget(m_left);
+    m_outer->addWidget(m_right);
+    m_outer->setStretchFactor(0, 3);
+    m_outer->setStretchFactor(1, 1);
+    m_outer->setObjectName("outerSplitter");
+    setCentralWidget(m_outer);
+    auto* cancel = new QToolButton;
+    cancel->setDefaultAction(m_actions->cancelLoad);
+    cancel->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    cancel->setText(tr("Cancel"));
+    statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_progress);
+    statusBar()->addPermanentWidget(cancel);
+    cancel->setVisible(false);
+    resize(1280, 800);
+    m_outer->setSizes({900, 380});
+    m_left->setSizes({430, 300});
+
+    // persisted: geometry, splitters, the rename template
+    QSettings settings;
+    restoreGeometry(settings.value("window/geometry").toByteArray());
+    restoreState(settings.value("window/state").toByteArray());
+    m_outer->restoreState(settings.value("window/outerSplitter").toByteArray());
+    m_left->restoreState(settings.value("window/leftSplitter").toByteArray());
+    m_right->restoreState(settings.value("window/rightSplitter").toByteArray());
+    m_rename->setNameTemplate(settings.value("rename/template", m_rename->nameTemplate()).toString());
+
+    auto state = [this] { return m_session->state(); };
+    connect(m_actions->openFolder, &QAction::triggered, this, &MainWindow::chooseFolder);
+    connect(m_actions->reload, &QAction::triggered, m_session, &Session::reload);
+    connect(m_actions->cancelLoad, &QAction::triggered, m_session, &Session::cancel);
+    connect(m_actions->quit, &QAction::triggered, this, &QWidget::close);
+    connect(m_actions->about, &QAction::triggered, this, &MainWindow::showAbout);
+    connect(m_actions->copyPath, &QAction::triggered, this, [this] {
+        QStringList paths;
+        for (const auto& row : m_table->selectionModel()->selectedRows())
+            paths << row.data(RankingModel::PathRole).toString();
+        QApplication::clipboard()->setText(paths.join('\n'));
+    });
+    connect(m_actions->copySnippet, &QAction::triggered, this, [this] {
+        const auto rows = m_table->selectionModel()->selectedRows();
+        if (!rows.isEmpty())
+            QApplication::clipboard()->setText(QStringLiteral("ckpt_path=\"%1\"").arg(rows.first().data(RankingModel::PathRole).toString()));
+    });
+    connect(m_actions->reveal, &QAction::triggered, this, [this] {
+        const auto rows = m_table->selectionModel()->selectedRows();
+        if (!rows.isEmpty())
+            QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(rows.first().data(RankingModel::PathRole).toString()).absolutePath()));
+    });
+    connect(m_actions->inspect, &QAction::triggered, this, [this] {
+        m_outer->setSizes({m_outer->width() / 2, m_outer->width() / 2}); // make the details panel roomy
+        m_details->setFocus();
+    });
+    connect(m_actions->applyRename, &QAction::triggered, this, [this, state] { m_rename->applyRename(state(), m_groups->currentIndex()); });
+    connect(m_actions->undoRename, &QAction::triggered, this, [this, state] { m_rename->undoRename(state(), m_groups->currentIndex()); });
+    connect(m_actions->createRankLinks, &QAction::triggered, this, [this, state] { m_rename->createRankLinks(state(), m_groups->currentIndex()); });
+    connect(m_actions->recoverRename, &QAction::triggered, this, [this, state] { m_rename->offerRecovery(state()); });
+    connect(m_actions->pin, &QAction::triggered, this, [this, state] { m_pins->pin(state(), selectedFile()); });
+    connect(m_actions->unpin, &QAction::triggered, this, [this, state] { m_pins->unpin(state()); });
+    connect(m_actions->exportManifest, &QAction::triggered, this, [this, state] { m_pins->exportManifest(state()); });
+    connect(m_rename, &RenameController::changed, m_session, &Session::reload);
+    connect(m_rename, &RenameController::message, m_status, &QLabel::setText);
+    connect(m_pins, &PinController::changed, m_session, &Session::reload);
+    connect(m_pins, &PinController::message, m_status, &QLabel::setText);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_groups, &QComboBox::currentIndexChanged, this, &MainWindow::showGroup);
+    connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::selectionChanged);
+    connect(m_chart, &ChartPanel::checkpointClicked, this, &MainWindow::selectFile);
+    connect(m_session, &Session::progress, this, [this, cancel](int done, int total) {
+        m_progress->show();
+        cancel->setVisible(true);
+        Actions::setEnabled(m_actions->cancelLoad, true);
+        m_progress->setRange(0, total);
+        m_progress->setValue(done);
+        m_status->setText(tr("Reading checkpoints… %1 of %2").arg(done).arg(total));
+    });
+    connect(m_session, &Session::partial, this, &MainWindow::showState);
+    connect(m_session, &Session::loaded, this, [this, cancel](std::shared_ptr<const FolderState> s) {
+        cancel->setVisible(false);
+        Actions::setEnabled(m_actions->cancelLoad, false, tr("Nothing is loading"));
+        showState(std::move(s));
+    });
+    connect(m_session, &Session::failed, this, [this, cancel](const QString& msg) {
+        m_progress->hide();
+        cancel->setVisible(false);
+        Actions::setEnabled(m_actions->cancelLoad, false, tr("Nothing is loading"));
+        m_status->setText(msg);
+        m_problems->addItem(msg);
+        m_problems->setVisible(true);
+        emit settled();
+    });
+    m_session->setWatching(true);
+    selectionChanged();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_actions->openFolder);
+    m_recent = new RecentFolders(file->addMenu(tr("Recent &Folders")), this);
+    connect(m_recent, &RecentFolders::chosen, this, [this](const QString& f) { openFolder(f); });
     file->addAction(m_actions->reload);
+    file->addSeparator();
+    file->addAction(m_actions->exportManifest);
     file->addSeparator();
     file->addAction(m_actions->quit);
     auto* edit = menuBar()->addMenu(tr("&Edit"));
     edit->addAction(m_actions->copyPath);
+    edit->addAction(m_actions->copySnippet);
+    edit->addAction(m_actions->reveal);
     edit->addSeparator();
-    edit->addAction(m_actions->applyRename);
-    edit->addAction(m_actions->undoRename);
+    edit->addAction(m_actions->pin);
+    edit->addAction(m_actions->unpin);
+    auto* ranking = menuBar()->addMenu(tr("&Ranking"));
+    ranking->addAction(m_actions->applyRename);
+    ranking->addAction(m_actions->undoRename);
+    ranking->addAction(m_actions->createRankLinks);
+    ranking->addSeparator();
+    ranking->addAction(m_actions->recoverRename);
+    auto* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_actions->inspect);
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_actions->about);
+
     auto* tools = addToolBar(tr("Main"));
     tools->setObjectName("mainToolBar");
+    tools->setToolButtonStyle(Qt::ToolButtonTextOnly);
     tools->addAction(m_actions->openFolder);
     tools->addAction(m_actions->reload);
+    tools->addSeparator();
     tools->addAction(m_actions->applyRename);
     tools->addAction(m_actions->undoRename);
+    tools->addAction(m_actions->pin);
+    tools->addAction(m_actions->exportManifest);
     tools->addSeparator();
     tools->addWidget(new QLabel(tr(" Metric: ")));
     tools->addWidget(m_groups);
     tools->addSeparator();
     tools->addWidget(m_filter);
-
-    auto* central = new QSplitter(Qt::Vertical);
-    central->addWidget(m_table);
-    central->addWidget(m_problems);
-    central->setStretchFactor(0, 1);
-    setCentralWidget(central);
-    statusBar()->addWidget(m_status, 1);
-    statusBar()->addPermanentWidget(m_progress);
-    resize(1100, 640);
-
-    connect(m_actions->openFolder, &QAction::triggered, this, &MainWindow::chooseFolder);
-    connect(m_actions->reload, &QAction::triggered, m_session, &Session::reload);
-    connect(m_actions->quit, &QAction::triggered, this, &QWidget::close);
-    connect(m_actions->copyPath, &QAction::triggered, this, [this] {
-        const auto rows = m_table->selectionModel()->selectedRows();
-        if (!rows.isEmpty())
-            QApplication::clipboard()->setText(rows.first().data(RankingModel::PathRole).toString());
-    });
-    connect(m_actions->applyRename, &QAction::triggered, this,
-            [this] { m_rename->applyRename(m_session->state(), m_groups->currentIndex()); });
-    connect(m_actions->undoRename, &QAction::triggered, this,
-            [this] { m_rename->undoRename(m_session->state(), m_groups->currentIndex()); });
-    connect(m_rename, &RenameController::changed, m_session, &Session::reload);
-    connect(m_rename, &RenameController::message, m_status, &QLabel::setText);
-    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
-    connect(m_groups, &QComboBox::currentIndexChanged, this, &MainWindow::showGroup);
-    connect(m_session, &Session::progress, this, [this](int done, int total) {
-        m_progress->show();
-        m_progress->setRange(0, total);
-        m_progress->setValue(done);
-    });
-    connect(m_session, &Session::loaded, this, &MainWindow::showState);
-    connect(m_session, &Session::failed, this, [this](const QString& msg) {
-        m_progress->hide();
-        m_status->setText(msg);
-        m_problems->clear();
-        m_problems->addItem(msg);
-        emit settled();
-    });
 }
 
-MainWindow::~MainWindow() = default;
-
-void MainWindow::openFolder(const QString& folder)
+void MainWindow::openFolder(const QString& folder, const QString& select)
 {
-    setWindowTitle(tr("Podium — %1").arg(folder));
-    m_status->setText(tr("Reading %1…").arg(folder));
-    m_session->open(folder);
+    const QString clean = QDir::cleanPath(QDir(folder).absolutePath());
+    m_pendingSelect = select;
+    setWindowTitle(tr("Podium — %1").arg(clean));
+    m_status->setText(tr("Reading %1…").arg(clean));
+    m_problems->clear();
+    m_recent->add(clean);
+    m_session->open(clean);
 }
 
 void MainWindow::chooseFolder()
@@ -132,22 +252,77 @@ void MainWindow::chooseFolder()
         openFolder(dir);
 }
 
+QString MainWindow::selectedFile() const
+{
+    const QModelIndex cur = m_table->selectionModel()->currentIndex();
+    const auto rows = m_table->selectionModel()->selectedRows();
+    const QModelIndex i = rows.isEmpty() ? QModelIndex() : (cur.isValid() && m_table->selectionModel()->isRowSelected(cur.row()) ? cur : rows.first());
+    return i.isValid() ? m_model->fileAt(m_proxy->mapToSource(i).row()) : QString();
+}
+
+void MainWindow::selectFile(const QString& file)
+{
+    const int src = m_model->rowOf(file);
+    if (src < 0)
+        return;
+    const QModelIndex i = m_proxy->mapFromSource(m_model->index(src, 0));
+    if (!i.isValid())
+        return;
+    m_table->selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_table->scrollTo(i);
+}
+
+void MainWindow::selectionChanged()
+{
+    const QString file = selectedFile();
+    const auto& state = m_shown;
+    m_details->showFile(state, file);
+    m_chart->select(file);
+    const bool one = !file.isEmpty();
+    const QString noSelection = tr("Select a checkpoint first");
+    for (QAction* a : {m_actions->copyPath, m_actions->copySnippet, m_actions->reveal, m_actions->inspect})
+        Actions::setEnabled(a, one, noSelection);
+    const auto* f = state && one ? state->scan.find(file.toStdString()) : nullptr;
+    Actions::setEnabled(m_actions->pin, f && f->ok() && !f->isSymlink,
+                        !one ? noSelection : tr("Only a readable checkpoint file (not a link) can be pinned"));
+}
+
 void MainWindow::showState(std::shared_ptr<const FolderState> state)
 {
+    const QString keep = m_pendingSelect.isEmpty() ? selectedFile() : m_pendingSelect;
+    m_shown = state;
+    {
+        const QSignalBlocker block(m_groups);
+        const QString previous = m_groups->currentText();
+        m_groups->clear();
+        for (const auto& g : state->ranking.groups)
+            m_groups->addItem(QString::fromStdString(g.label()));
+        const int found = m_groups->findText(previous);
+        m_groups->setCurrentIndex(found >= 0 ? found : 0);
+    }
+    showGroup(m_groups->currentIndex());
+    if (!state->complete) // rows appear while the first scan runs; the rest waits for the whole folder
+        return;
     m_progress->hide();
-    const QSignalBlocker block(m_groups);
-    const int previous = m_groups->currentIndex();
-    m_groups->clear();
-    for (const auto& g : state->ranking.groups)
-        m_groups->addItem(QString::fromStdString(g.label()));
-    const int index = previous >= 0 && previous < m_groups->count() ? previous : 0;
-    m_groups->setCurrentIndex(index);
-    m_model->setGroup(state, index);
-    m_table->resizeColumnsToContents();
+    if (!keep.isEmpty())
+        selectFile(keep);
+    if (selectedFile().isEmpty() && m_proxy->rowCount() > 0) // show something useful: the best one
+        selectFile(m_model->fileAt(m_proxy->mapToSource(m_proxy->index(0, 0)).row()));
+    m_pendingSelect.clear();
+    selectionChanged();
+
+    const bool ranked = !state->ranking.groups.empty();
+    const QFileInfo dir(state->folder);
+    const bool writable = dir.isWritable();
     Actions::setEnabled(m_actions->reload, true);
-    Actions::setEnabled(m_actions->copyPath, !state->ranking.groups.empty(), tr("No ranked checkpoints"));
-    Actions::setEnabled(m_actions->applyRename, !state->ranking.groups.empty(), tr("No ranked checkpoints in this folder"));
-    Actions::setEnabled(m_actions->undoRename, true);
+    Actions::setEnabled(m_actions->exportManifest, true);
+    Actions::setEnabled(m_actions->undoRename, writable, tr("The folder is read-only"));
+    const QString whyNot = !ranked ? tr("No ranked checkpoints in this folder") : tr("The folder is read-only");
+    Actions::setEnabled(m_actions->applyRename, ranked && writable && state->interrupted.empty(),
+                        state->interrupted.empty() ? whyNot : tr("An interrupted rename must be recovered first"));
+    Actions::setEnabled(m_actions->createRankLinks, ranked && writable, whyNot);
+    Actions::setEnabled(m_actions->unpin, state->pin.has_value(), tr("Nothing is pinned in this folder"));
+    Actions::setEnabled(m_actions->recoverRename, !state->interrupted.empty(), tr("No interrupted rename in this folder"));
 
     m_problems->clear();
     for (const auto& e : state->ranking.errors)
@@ -156,20 +331,96 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
         for (const auto& p : g.problems)
             m_problems->addItem(QString::fromStdString(g.monitor + ": " + p));
     m_problems->setVisible(m_problems->count() > 0);
-    std::size_t ranked = 0;
-    for (const auto& g : state->ranking.groups) ranked += g.ranked.size();
-    m_status->setText(tr("%1 checkpoint files · %2 metric(s) · %3 ranked · %4 unreadable")
+    std::size_t nRanked = 0;
+    for (const auto& g : state->ranking.groups)
+        nRanked += g.ranked.size();
+    m_status->setText(tr("%1 checkpoint files · %2 metric(s) · %3 ranked · %4 unreadable%5")
                           .arg(state->scan.files.size())
                           .arg(state->ranking.groups.size())
-                          .arg(ranked)
-                          .arg(state->ranking.errors.size()));
+                          .arg(nRanked)
+                          .arg(state->ranking.errors.size())
+                          .arg(state->pin ? tr(" · pinned: %1").arg(QString::fromStdString(state->pin->file)) : QString()));
     emit settled();
+    if (!state->interrupted.empty() && m_recoveryOffered != state->folder) {
+        m_recoveryOffered = state->folder;
+        m_rename->offerRecovery(state);
+    }
 }
 
 void MainWindow::showGroup(int index)
 {
-    m_model->setGroup(m_session->state(), index);
+    const auto& state = m_shown;
+    m_model->setGroup(state, index);
     m_table->resizeColumnsToContents();
+    QVector<ChartMarker> markers;
+    QString monitor;
+    if (state && index >= 0 && index < static_cast<int>(state->ranking.groups.size())) {
+        const auto& g = state->ranking.groups[static_cast<std::size_t>(index)];
+        monitor = QString::fromStdString(g.monitor);
+        for (const auto& e : g.ranked) {
+            ChartMarker m;
+            m.file = QString::fromStdString(e.file);
+            m.rank = e.rank;
+            if (e.score) m.score = *e.score;
+            if (e.epoch) m.epoch = static_cast<double>(*e.epoch);
+            if (e.globalStep) m.step = static_cast<double>(*e.globalStep);
+            markers << m;
+        }
+    }
+    m_chart->setCheckpoints(monitor, markers);
+    m_chart->select(selectedFile());
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox box(QMessageBox::Information, tr("About Podium"),
+                    tr("<h3>Podium %1</h3><p>Rank, rename and inspect PyTorch Lightning checkpoints — safely.</p>"
+                       "<p>Podium reads every <code>.ckpt</code> with its own pickle reader: nothing in a checkpoint is "
+                       "ever executed. Renames are journaled and can be undone.</p>"
+                       "<p>Command line: <code>podium-cli --help</code>. Qt %2.</p>")
+                        .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())),
+                    QMessageBox::Ok, this);
+    box.setObjectName("aboutDialog");
+    box.setTextFormat(Qt::RichText);
+    DialogSeam::exec(&box);
+}
+
+void MainWindow::closeEvent(QCloseEvent* e)
+{
+    QSettings settings;
+    settings.setValue("window/geometry", saveGeometry());
+    settings.setValue("window/state", saveState());
+    settings.setValue("window/outerSplitter", m_outer->saveState());
+    settings.setValue("window/leftSplitter", m_left->saveState());
+    settings.setValue("window/rightSplitter", m_right->saveState());
+    settings.setValue("rename/template", m_rename->nameTemplate());
+    m_session->cancel();
+    QMainWindow::closeEvent(e);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* e)
+{
+    for (const QUrl& u : e->mimeData()->urls())
+        if (u.isLocalFile() && (QFileInfo(u.toLocalFile()).isDir() || u.toLocalFile().endsWith(QLatin1String(".ckpt")))) {
+            e->acceptProposedAction();
+            return;
+        }
+}
+
+void MainWindow::dropEvent(QDropEvent* e)
+{
+    for (const QUrl& u : e->mimeData()->urls()) {
+        const QFileInfo fi(u.toLocalFile());
+        if (fi.isDir()) {
+            openFolder(fi.absoluteFilePath());
+        } else if (fi.fileName().endsWith(QLatin1String(".ckpt"))) {
+            openFolder(fi.absolutePath(), fi.fileName()); // the folder, with the dropped file selected
+        } else {
+            continue;
+        }
+        e->acceptProposedAction();
+        return;
+    }
 }
 
 } // namespace podium::ui

@@ -1,5 +1,6 @@
-// MainWindow: composes the widgets and wires them to the Session and the Actions. It decides nothing:
-// the ranking comes from the core, loading from the Session, every command from the Actions registry.
+// MainWindow: composes the widgets and wires them to the Session, the controllers and the Actions. It
+// decides nothing: the ranking comes from the core, loading from the Session, renames from the
+// RenameController, pins and manifests from the PinController, every command from the Actions registry.
 #pragma once
 
 #include <QMainWindow>
@@ -11,12 +12,17 @@ class QLineEdit;
 class QListWidget;
 class QProgressBar;
 class QSortFilterProxyModel;
+class QSplitter;
 class QTableView;
 
 namespace podium::ui {
 
 class Actions;
+class ChartPanel;
+class DetailsPanel;
+class PinController;
 class RankingModel;
+class RecentFolders;
 class RenameController;
 class Session;
 struct FolderState;
@@ -31,28 +37,54 @@ public:
     Actions* actions() const { return m_actions; }
     QTableView* table() const { return m_table; }
     QComboBox* groupSelector() const { return m_groups; }
-    void openFolder(const QString& folder);
+    ChartPanel* chart() const { return m_chart; }
+    DetailsPanel* details() const { return m_details; }
+    RenameController* renameController() const { return m_rename; }
+    /// Opens `folder`; `select` (folder-relative) is selected once it is loaded.
+    void openFolder(const QString& folder, const QString& select = {});
+    /// The selected checkpoint (folder-relative), or "".
+    QString selectedFile() const;
+    /// Selects the row of `file` (and so the details and the chart marker).
+    void selectFile(const QString& file);
 
 signals:
     /// The folder finished loading (successfully or not): the window shows its final state.
     void settled();
 
+protected:
+    void closeEvent(QCloseEvent* e) override;
+    void dragEnterEvent(QDragEnterEvent* e) override;
+    void dropEvent(QDropEvent* e) override;
+
 private:
+    void buildMenus();
     void showState(std::shared_ptr<const FolderState> state);
     void showGroup(int index);
+    void selectionChanged();
     void chooseFolder();
+    void showAbout();
 
     Session* m_session;
     Actions* m_actions;
     RankingModel* m_model;
     RenameController* m_rename;
+    PinController* m_pins;
+    RecentFolders* m_recent = nullptr;
     QSortFilterProxyModel* m_proxy;
     QTableView* m_table;
+    ChartPanel* m_chart;
+    DetailsPanel* m_details;
     QComboBox* m_groups;
     QLineEdit* m_filter;
     QListWidget* m_problems;
     QLabel* m_status;
     QProgressBar* m_progress;
+    QSplitter* m_outer;
+    QSplitter* m_left;
+    QSplitter* m_right;
+    std::shared_ptr<const FolderState> m_shown; ///< what the widgets show (partial while the first scan runs)
+    QString m_pendingSelect;
+    QString m_recoveryOffered; ///< the folder whose interrupted renames were offered already
 };
 
 } // namespace podium::ui

@@ -2,16 +2,79 @@
 
 #include "rename/RenameJournal.h"
 
+#include <QFileSystemWatcher>
 #include <QMetaObject>
 #include <QPointer>
+#include <QTimer>
+#include <algorithm>
+#include <chrono>
 #include <filesystem>
 #include <set>
 
 namespace podium::ui {
 
-Session::Session(QObject* parent) : QObject(parent), m_scanner(std::make_shared<ranking::FolderScanner>())
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Ranks what the scan found and adds what the window needs beside the ranking (pin, interrupted renames).
+std::shared_ptr<FolderState> makeState(const std::string& folder, ranking::ScanResult scan, bool complete)
+{
+    auto state = std::make_shared<FolderState>();
+    state->folder = QString::fromStdString(folder);
+    state->complete = complete;
+    if (auto renamed = rename::renameMapForScan(scan))
+        state->renamed = std::move(*renamed);
+    ranking::RankConfig rc;
+    rc.renamed = &state->renamed;
+    state->ranking = ranking::rank(scan, rc);
+    if (complete) {
+        if (auto pin = manifest::findPin(scan)) {
+            state->pin = pin->first;
+            state->pinDir = pin->second;
+        }
+        std::set<std::string> dirs{folder};
+        for (const auto& f : scan.files)
+            dirs.insert(std::filesystem::path(f.path).parent_path().string());
+        for (const auto& d : dirs)
+            if (auto j = rename::readInterrupted(d); j && *j)
+                state->interrupted.push_back(d);
+    }
+    state->scan = std::move(scan);
+    return state;
+}
+
+} // namespace
+
+Session::Session(QObject* parent)
+    : QObject(parent), m_scanner(std::make_shared<ranking::FolderScanner>()), m_debounce(new QTimer(this))
 {
     qRegisterMetaType<std::shared_ptr<const FolderState>>();
+    m_debounce->setSingleShot(true);
+    connect(m_debounce, &QTimer::timeout, this, [this] {
+        if (m_busy)
+            m_debounce->start(); // one load at a time: try again after this one
+        else
+            reload();
+    });
+    connect(this, &Session::loaded, this, [this](std::shared_ptr<const FolderState> s) {
+        if (!m_watcher)
+            return;
+        watch();
+        // A file that could not be read and was modified in the last minute is most likely still being
+        // written by the training: look again shortly (a few times), without waiting for the watcher.
+        const auto now = std::chrono::system_clock::now().time_since_epoch();
+        bool writing = false;
+        for (const auto& f : s->scan.files)
+            if (f.error && now - std::chrono::nanoseconds(f.identity.mtimeNs) < std::chrono::seconds(60))
+                writing = true;
+        if (writing && m_retries < 5) {
+            ++m_retries;
+            m_debounce->start(2000);
+        } else if (!writing) {
+            m_retries = 0;
+        }
+    });
 }
 
 Session::~Session()
@@ -32,10 +95,55 @@ void Session::cancel()
         *m_cancel = true;
 }
 
+void Session::setWatching(bool on, int debounceMs)
+{
+    m_debounce->setInterval(debounceMs);
+    if (!on) {
+        delete m_watcher;
+        m_watcher = nullptr;
+        return;
+    }
+    if (!m_watcher) {
+        m_watcher = new QFileSystemWatcher(this);
+        auto changed = [this] { m_debounce->start(); };
+        connect(m_watcher, &QFileSystemWatcher::directoryChanged, this, changed);
+        connect(m_watcher, &QFileSystemWatcher::fileChanged, this, changed);
+    }
+    watch();
+}
+
+void Session::watch()
+{
+    if (!m_watcher || m_folder.isEmpty())
+        return;
+    QStringList want{m_folder};
+    if (m_state)
+        for (const auto& f : m_state->scan.files) {
+            const QString dir = QString::fromStdString(std::filesystem::path(f.path).parent_path().string());
+            if (!want.contains(dir))
+                want << dir;
+            if (f.error) // a file being written: its own changes matter
+                want << QString::fromStdString(f.path);
+        }
+    const QStringList have = m_watcher->directories() + m_watcher->files();
+    QStringList gone, added;
+    for (const auto& p : have)
+        if (!want.contains(p)) gone << p;
+    for (const auto& p : want)
+        if (!have.contains(p)) added << p;
+    if (!gone.isEmpty())
+        m_watcher->removePaths(gone);
+    if (!added.isEmpty())
+        m_watcher->addPaths(added);
+}
+
 void Session::open(const QString& folder)
 {
-    if (folder != m_folder)
+    if (folder != m_folder) {
         m_scanner = std::make_shared<ranking::FolderScanner>(); // a new folder starts with an empty cache
+        m_state.reset();
+        m_retries = 0;
+    }
     m_folder = folder;
     start();
 }
@@ -53,11 +161,14 @@ void Session::start()
     m_cancel = std::make_shared<std::atomic<bool>>(false);
     m_busy = true;
     const unsigned generation = ++m_generation;
+    const bool showPartial = !m_state; // a reload keeps the old table until the new one is complete
     QPointer<Session> self(this);
     auto cancelFlag = m_cancel;
     auto scanner = m_scanner;
     const std::string folder = m_folder.toStdString();
-    m_worker = std::thread([self, cancelFlag, scanner, folder, generation] {
+    m_worker = std::thread([self, cancelFlag, scanner, folder, generation, showPartial] {
+        std::vector<ranking::ScannedFile> sofar;
+        auto lastPartial = Clock::now();
         ranking::ScanOptions so;
         so.progress = [&](std::size_t done, std::size_t total) {
             QMetaObject::invokeMethod(self, [self, done, total] {
@@ -65,13 +176,34 @@ void Session::start()
             }, Qt::QueuedConnection);
             return !*cancelFlag;
         };
+        if (showPartial)
+            so.fileRead = [&](const ranking::ScannedFile& f) {
+                sofar.push_back(f);
+                if (Clock::now() - lastPartial < std::chrono::milliseconds(250))
+                    return;
+                lastPartial = Clock::now();
+                ranking::ScanResult part;
+                part.folder = folder;
+                part.files = sofar;
+                std::sort(part.files.begin(), part.files.end(), [](const auto& a, const auto& b) { return a.relPath < b.relPath; });
+                std::shared_ptr<const FolderState> state = makeState(folder, std::move(part), false);
+                QMetaObject::invokeMethod(self, [self, state, generation] {
+                    if (self && generation == self->m_generation) emit self->partial(state);
+                }, Qt::QueuedConnection);
+            };
         auto scan = scanner->scan(folder, so);
         if (scan && scan->files.empty()) { // Lightning keeps checkpoints in sub-folders
             so.recursive = true;
             scan = scanner->scan(folder, so);
         }
-        if (*cancelFlag)
+        if (*cancelFlag) {
+            QMetaObject::invokeMethod(self, [self, generation] {
+                if (!self || generation != self->m_generation) return;
+                self->m_busy = false;
+                emit self->failed(tr("Loading cancelled."));
+            }, Qt::QueuedConnection);
             return;
+        }
         if (!scan) {
             const QString msg = QString::fromStdString(scan.error().message());
             QMetaObject::invokeMethod(self, [self, msg, generation] {
@@ -81,15 +213,7 @@ void Session::start()
             }, Qt::QueuedConnection);
             return;
         }
-        auto state = std::make_shared<FolderState>();
-        state->folder = QString::fromStdString(folder);
-        if (auto renamed = rename::renameMapForScan(*scan))
-            state->renamed = std::move(*renamed);
-        ranking::RankConfig rc;
-        rc.renamed = &state->renamed;
-        state->ranking = ranking::rank(*scan, rc);
-        state->scan = std::move(*scan);
-        std::shared_ptr<const FolderState> done = state;
+        std::shared_ptr<const FolderState> done = makeState(folder, std::move(*scan), true);
         QMetaObject::invokeMethod(self, [self, done, generation] {
             if (!self || generation != self->m_generation) return;
             self->m_state = done;

@@ -2,6 +2,7 @@
 // result to the UI thread as one immutable FolderState. The window never waits for the disk.
 #pragma once
 
+#include "manifest/Manifest.h"
 #include "ranking/Ranking.h"
 
 #include <QObject>
@@ -9,6 +10,9 @@
 #include <atomic>
 #include <memory>
 #include <thread>
+
+class QFileSystemWatcher;
+class QTimer;
 
 namespace podium::ui {
 
@@ -18,6 +22,11 @@ struct FolderState {
     ranking::ScanResult scan;
     ranking::Ranking ranking;
     std::map<std::string, std::string> renamed;
+    std::optional<manifest::Pin> pin;   ///< the folder's pin, if any
+    std::string pinDir;                 ///< absolute directory of the pin record
+    bool complete = true;               ///< false for the partial states shown while the first scan runs
+    /// Absolute directories that hold an interrupted rename journal (the window offers Recover).
+    std::vector<std::string> interrupted;
 };
 
 class Session : public QObject {
@@ -31,18 +40,24 @@ public:
     /// Loads the current folder again (only changed files are re-read).
     void reload();
     void cancel();
+    /// Watches the folder (and the directories of its checkpoints): a change reloads after `debounceMs`
+    /// of quiet, so checkpoints written by a running training appear by themselves.
+    void setWatching(bool on, int debounceMs = 800);
     bool busy() const noexcept { return m_busy; }
     QString folder() const { return m_folder; }
     std::shared_ptr<const FolderState> state() const { return m_state; }
 
 signals:
     void progress(int done, int total);
+    /// While the first scan of a folder runs: the files read so far, ranked (complete == false).
+    void partial(std::shared_ptr<const podium::ui::FolderState> state);
     void loaded(std::shared_ptr<const podium::ui::FolderState> state);
     void failed(const QString& message);
 
 private:
     void start();
     void join();
+    void watch();
 
     QString m_folder;
     std::shared_ptr<const FolderState> m_state;
@@ -51,6 +66,9 @@ private:
     std::shared_ptr<std::atomic<bool>> m_cancel;
     std::atomic<bool> m_busy{false};
     unsigned m_generation = 0;
+    QFileSystemWatcher* m_watcher = nullptr;
+    QTimer* m_debounce = nullptr;
+    int m_retries = 0;                  ///< reloads scheduled for files still being written
 };
 
 } // namespace podium::ui

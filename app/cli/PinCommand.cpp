@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <iostream>
-#include <set>
 
 namespace podium::cli {
 
@@ -100,17 +99,7 @@ public:
         manifest::ManifestInput in;
         in.ranking = &r->ranking;
         in.scan = &r->scan;
-        std::set<std::string> dirs{""};
-        for (const auto& f : r->scan.files)
-            dirs.insert(fsys::path(f.relPath).parent_path().generic_string());
-        for (const auto& d : dirs) {
-            const std::string abs = d.empty() ? m_args.folder : m_args.folder + "/" + d;
-            if (auto h = rename::readHistory(abs); h)
-                for (auto& j : *h)
-                    in.history.emplace_back(d, std::move(j));
-            if (auto p = manifest::readPin(abs, d); p && *p)
-                in.pin = **p;
-        }
+        manifest::readFolderRecords(in, r->scan);
         if (m_hash)
             for (const auto& g : r->ranking.groups)
                 for (const auto& e : g.ranked)

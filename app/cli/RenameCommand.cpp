@@ -4,6 +4,7 @@
 
 #include "cli/Folder.h"
 #include "rename/NameTemplate.h"
+#include "rename/RankLinks.h"
 #include "rename/RenameExecutor.h"
 
 #include <filesystem>
@@ -105,33 +106,17 @@ public:
 private:
     int runLinks(const ranking::Group& group, const std::string& dir)
     {
-        struct Link { std::string name, target; int rank; };
-        std::vector<Link> links;
-        std::set<std::string> seen;
-        for (const auto& e : group.ranked) {
-            const std::string target = std::filesystem::path(e.file).filename().string();
-            rename::NameFields f{rename::canonicalStem(target), e.rank, static_cast<int>(group.ranked.size()),
-                                 group.monitor, e.score, e.epoch, e.globalStep};
-            auto name = rename::renderName(m_template, f);
-            if (!name) {
-                std::cerr << "error: " << name.error().message() << '\n';
-                return Failed;
-            }
-            if (!seen.insert(*name).second) {
-                std::cerr << "error: two checkpoints would get the link name '" << *name << "'\n";
-                return Failed;
-            }
-            if (*name != target)
-                links.push_back({*name, target, e.rank});
+        auto planned = rename::planRankLinks(group, m_template);
+        if (!planned) {
+            std::cerr << "error: " << planned.error().message() << '\n';
+            return Failed;
         }
+        const auto& links = *planned;
         if (m_apply)
-            for (const auto& l : links)
-                if (auto st = fs::replaceLink(fs::FileSystem::real(), l.target, dir + "/" + l.name); !st) {
-                    std::cerr << "error: " << st.error().message()
-                              << (st.error().code == ErrorCode::FsExists ? " (a rank link never replaces a real file)" : "")
-                              << '\n';
-                    return Failed;
-                }
+            if (auto st = rename::createRankLinks(fs::FileSystem::real(), dir, links); !st) {
+                std::cerr << "error: " << st.error().message() << '\n';
+                return Failed;
+            }
         if (m_json) {
             nlohmann::json arr = nlohmann::json::array();
             for (const auto& l : links)

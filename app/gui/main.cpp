@@ -4,6 +4,8 @@
 #include "Session.h"
 
 #include <QApplication>
+#include <QPalette>
+#include <QStyle>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
@@ -48,11 +50,35 @@ int main(int argc, char** argv)
     p.addVersionOption();
     QCommandLineOption shot("screenshot", "Render the window to OUT.png once the folder is loaded, then exit.", "OUT.png");
     QCommandLineOption size("size", "Window size for --screenshot, e.g. 1280x800.", "WxH", "1280x800");
+    QCommandLineOption palette("palette", "Force a light or dark palette (Fusion style), e.g. for screenshots.", "light|dark");
     p.addOption(shot);
     p.addOption(size);
+    p.addOption(palette);
     p.addPositionalArgument("folder", "Checkpoint folder (default: the bundled example run).");
     p.process(app);
 
+    if (p.isSet(palette)) {
+        QApplication::setStyle("Fusion");
+        if (p.value(palette) == "dark") {
+            QPalette dark;
+            dark.setColor(QPalette::Window, QColor(45, 45, 48));
+            dark.setColor(QPalette::WindowText, Qt::white);
+            dark.setColor(QPalette::Base, QColor(30, 30, 32));
+            dark.setColor(QPalette::AlternateBase, QColor(45, 45, 48));
+            dark.setColor(QPalette::Text, Qt::white);
+            dark.setColor(QPalette::Button, QColor(53, 53, 56));
+            dark.setColor(QPalette::ButtonText, Qt::white);
+            dark.setColor(QPalette::Highlight, QColor(42, 130, 218));
+            dark.setColor(QPalette::HighlightedText, Qt::black);
+            dark.setColor(QPalette::ToolTipBase, QColor(53, 53, 56));
+            dark.setColor(QPalette::ToolTipText, Qt::white);
+            dark.setColor(QPalette::Disabled, QPalette::Text, QColor(127, 127, 127));
+            dark.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(127, 127, 127));
+            QApplication::setPalette(dark);
+        } else {
+            QApplication::setPalette(QApplication::style()->standardPalette());
+        }
+    }
     podium::ui::MainWindow w;
     const QString folder = p.positionalArguments().value(0, bundledExample());
     if (p.isSet(shot)) {

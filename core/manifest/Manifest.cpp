@@ -1,6 +1,7 @@
 #include "manifest/Manifest.h"
 
 #include <ctime>
+#include <set>
 #include <filesystem>
 #include <sstream>
 
@@ -128,6 +129,46 @@ Result<std::optional<Pin>> readPin(const std::string& dirAbs, const std::string&
     const std::string target = std::filesystem::read_symlink(dirAbs + "/" + link, ec).string();
     auto rel = [&](const std::string& name) { return dirRel.empty() ? name : dirRel + "/" + name; };
     return std::optional<Pin>(Pin{ec ? std::string() : rel(target), rel(link), j.value("pinned_at", "")});
+}
+
+namespace {
+
+/// The folder-relative directories that hold scanned files ("" = the folder itself), sorted.
+std::set<std::string> scannedDirectories(const ranking::ScanResult& scan)
+{
+    std::set<std::string> dirs{""};
+    for (const auto& f : scan.files)
+        dirs.insert(std::filesystem::path(f.relPath).parent_path().generic_string());
+    return dirs;
+}
+
+std::string absoluteDir(const ranking::ScanResult& scan, const std::string& rel)
+{
+    return rel.empty() ? scan.folder : scan.folder + "/" + rel;
+}
+
+} // namespace
+
+void readFolderRecords(ManifestInput& in, const ranking::ScanResult& scan)
+{
+    for (const auto& d : scannedDirectories(scan)) {
+        const std::string abs = absoluteDir(scan, d);
+        if (auto h = rename::readHistory(abs); h)
+            for (auto& j : *h)
+                in.history.emplace_back(d, std::move(j));
+        if (auto p = readPin(abs, d); p && *p)
+            in.pin = **p;
+    }
+}
+
+std::optional<std::pair<Pin, std::string>> findPin(const ranking::ScanResult& scan)
+{
+    for (const auto& d : scannedDirectories(scan)) {
+        const std::string abs = absoluteDir(scan, d);
+        if (auto p = readPin(abs, d); p && *p)
+            return std::make_pair(**p, abs);
+    }
+    return std::nullopt;
 }
 
 } // namespace podium::manifest

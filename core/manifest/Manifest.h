@@ -28,6 +28,13 @@ struct ManifestInput {
     std::map<std::string, std::string> sha256;      ///< folder-relative file -> hash, when asked for
 };
 
+/// Fills `in.history` and `in.pin` from the `.podium/` records of the folder and of every directory of
+/// `scan` below it (unreadable records are skipped: the manifest reports what can be read).
+void readFolderRecords(ManifestInput& in, const ranking::ScanResult& scan);
+/// The pin of the scanned folder (or of a directory below it), if any, with the absolute directory it
+/// lives in.
+std::optional<std::pair<Pin, std::string>> findPin(const ranking::ScanResult& scan);
+
 nlohmann::json toJson(const ManifestInput& in);
 /// One row per ranked or unranked checkpoint: group,monitor,mode,rank,file,score,score_source,epoch,
 /// global_step,size,mtime,sha256,status.

@@ -175,9 +175,12 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
                 return;
             auto& f = result.files[todo[k]];
             readOne(f, options.read);
-            if (options.progress) {
+            if (options.progress || options.fileRead) {
                 std::lock_guard pl(progressMutex);
-                if (!options.progress(++done, todo.size()))
+                ++done;
+                if (options.fileRead)
+                    options.fileRead(f);
+                if (options.progress && !options.progress(done, todo.size()))
                     cancel = true;
             }
         }

@@ -46,6 +46,9 @@ struct ScanOptions {
     bool recursive = false;
     unsigned threads = 0; ///< 0: one per core, at most 8
     std::function<bool(std::size_t done, std::size_t total)> progress;
+    /// Called with each file right after it is read (before `progress`, serialized the same way): lets a
+    /// viewer show rows as they arrive.
+    std::function<void(const ScannedFile&)> fileRead;
     checkpoint::ReadOptions read;
 };
 

@@ -3,13 +3,25 @@
 // loading without freezing the event loop.
 #include "support/TestData.h"
 
+#include "support/FailingFileSystem.h"
+
 #include "Actions.h"
 #include "MainWindow.h"
+#include "chart/ChartPanel.h"
+#include "details/DetailsPanel.h"
+#include "rename/RenameController.h"
+#include "rename/RenameExecutor.h"
+#include "ranking/FolderScan.h"
 #include "Session.h"
 #include "common/DialogSeam.h"
 #include "table/RankingModel.h"
 
 #include <QAbstractItemModelTester>
+#include <QClipboard>
+#include <QMimeData>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QTreeWidget>
 #include <QComboBox>
 #include <QHeaderView>
 #include <QLineEdit>
@@ -18,6 +30,8 @@
 #include <QTableView>
 #include <QtTest>
 #include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
 
 using namespace podium;
 using namespace podium::ui;
@@ -36,6 +50,30 @@ QString cell(QTableView* t, int row, int col)
     return t->model()->index(row, col).data().toString();
 }
 
+/// A writable copy of a fixture's checkpoints in `tmp`/checkpoints, aged so it does not look like a live run.
+std::string copyCheckpoints(const QTemporaryDir& tmp, const std::string& scenario)
+{
+    const std::string dir = tmp.path().toStdString() + "/checkpoints";
+    std::filesystem::copy(test::fixturePath(scenario, "checkpoints"), dir, std::filesystem::copy_options::recursive);
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        std::filesystem::last_write_time(e.path(), std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+    return dir;
+}
+
+/// The text of every item of the details tree, depth first.
+QStringList treeTexts(QTreeWidget* t)
+{
+    QStringList out;
+    std::function<void(QTreeWidgetItem*)> walk = [&](QTreeWidgetItem* it) {
+        out << it->text(0) + " = " + it->text(1);
+        for (int i = 0; i < it->childCount(); ++i)
+            walk(it->child(i));
+    };
+    for (int i = 0; i < t->topLevelItemCount(); ++i)
+        walk(t->topLevelItem(i));
+    return out;
+}
+
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -48,6 +86,15 @@ private slots:
     void actionsByObjectName();
     void largeFolderKeepsTheEventLoopResponsive();
     void applyRenameAndUndoThroughActions();
+    void selectingARowShowsDetailsAndHighlightsTheMarker();
+    void clickingAMarkerSelectsTheRow();
+    void chartLogScaleAndAxis();
+    void pinUnpinAndExportManifest();
+    void createRankLinks();
+    void interruptedRenameIsOfferedOnOpen();
+    void droppedCheckpointOpensItsFolder();
+    void newCheckpointsAppearByThemselves();
+    void templateAndRecentFoldersPersist();
 };
 
 void TestMainWindow::showsTheRanksOfTruth()
@@ -166,7 +213,7 @@ void TestMainWindow::applyRenameAndUndoThroughActions()
     QSignalSpy settled(&w, &MainWindow::settled);
     w.actions()->find("actionApplyRename")->trigger();
     QVERIFY(settled.wait(20000)); // the folder is read again after the rename
-    QCOMPARE(previewed, QStringList{"renamePreview"});
+    QCOMPARE(previewed, (QStringList{"renamePreview", "renameResult"}));
     for (int rank = 1; rank <= 5; ++rank)
         QVERIFY(std::filesystem::exists(dir + "/best_top" + std::to_string(rank) + ".ckpt"));
     QCOMPARE(cell(w.table(), 0, RankingModel::File), QString("checkpoints/best_top1.ckpt"));
@@ -181,5 +228,209 @@ void TestMainWindow::applyRenameAndUndoThroughActions()
     DialogSeam::answer = nullptr;
 }
 
-QTEST_MAIN(TestMainWindow)
+void TestMainWindow::selectingARowShowsDetailsAndHighlightsTheMarker()
+{
+    MainWindow w;
+    QVERIFY(openAndWait(w, QString::fromStdString(test::fixturePath("seed-static-name"))));
+    QVERIFY(std::isnan(w.chart()->selectedPoint().x()));
+    QCOMPARE(w.chart()->markerPoints().size(), 5); // the five ranked checkpoints
+    w.table()->selectRow(1); // rank 2
+    const QString file = cell(w.table(), 1, RankingModel::File);
+    QCOMPARE(w.selectedFile(), file);
+    QCOMPARE(w.details()->file(), file);
+    const QStringList texts = treeTexts(w.details()->tree());
+    QVERIFY2(texts.join('\n').contains("rank 2 of 5"), qPrintable(texts.join('\n')));
+    QVERIFY(texts.join('\n').contains("best_k_models"));
+    QVERIFY(texts.join('\n').contains("state_dict"));
+    // the marker of that checkpoint is ringed: at (its global step, its score)
+    const auto truth = test::truth("seed-static-name")["callbacks"][0]["ranked"][1];
+    const QPointF p = w.chart()->selectedPoint();
+    QCOMPARE(p.y(), truth["score"].get<double>());
+    QCOMPARE(p.x(), w.table()->model()->index(1, RankingModel::Step).data(RankingModel::SortRole).toDouble());
+    QVERIFY(w.actions()->find("actionPin")->isEnabled());
+    w.actions()->find("actionCopySnippet")->trigger();
+    QVERIFY(QApplication::clipboard()->text().startsWith("ckpt_path=\""));
+    QVERIFY(QApplication::clipboard()->text().endsWith(file + "\""));
+}
+
+void TestMainWindow::clickingAMarkerSelectsTheRow()
+{
+    MainWindow w;
+    QVERIFY(openAndWait(w, QString::fromStdString(test::fixturePath("seed-static-name"))));
+    emit w.chart()->checkpointClicked("checkpoints/best-v4.ckpt");
+    QCOMPARE(w.selectedFile(), QString("checkpoints/best-v4.ckpt"));
+    QCOMPARE(w.details()->file(), QString("checkpoints/best-v4.ckpt"));
+}
+
+void TestMainWindow::chartLogScaleAndAxis()
+{
+    MainWindow w;
+    QVERIFY(openAndWait(w, QString::fromStdString(test::fixturePath("seed-static-name"))));
+    auto* chart = w.chart();
+    const auto byStep = chart->markerPoints();
+    chart->setXAxis(XAxisKind::Epoch);
+    const auto byEpoch = chart->markerPoints();
+    QCOMPARE(byEpoch.size(), byStep.size());
+    QVERIFY(byEpoch[0].x() < byStep[0].x()); // epochs are smaller numbers than steps here
+    QCOMPARE(byEpoch[0].y(), byStep[0].y());
+    QVERIFY(!chart->logScale());
+    chart->setLogScale(true); // val/loss > 0: possible
+    QVERIFY(chart->logScale());
+    QTemporaryDir tmp;
+    QVERIFY(chart->exportImage(tmp.path() + "/chart.png"));
+    QVERIFY(chart->exportImage(tmp.path() + "/chart.svg"));
+    QVERIFY(QFileInfo(tmp.path() + "/chart.png").size() > 1000);
+    QFile svg(tmp.path() + "/chart.svg");
+    QVERIFY(svg.open(QIODevice::ReadOnly));
+    QVERIFY(svg.readAll().contains("<svg"));
+}
+
+void TestMainWindow::pinUnpinAndExportManifest()
+{
+    QTemporaryDir tmp;
+    const std::string dir = copyCheckpoints(tmp, "max-acc");
+    MainWindow w;
+    QVERIFY(openAndWait(w, tmp.path()));
+    QVERIFY(!w.actions()->find("actionUnpin")->isEnabled());
+    w.table()->selectRow(1);
+    const QString second = w.selectedFile();
+    QSignalSpy settled(&w, &MainWindow::settled);
+    w.actions()->find("actionPin")->trigger();
+    QVERIFY(settled.wait(20000));
+    QVERIFY(std::filesystem::is_symlink(dir + "/best.ckpt") || std::filesystem::is_symlink(dir + "/podium-best.ckpt"));
+    QVERIFY(w.actions()->find("actionUnpin")->isEnabled());
+    const int row = static_cast<RankingModel*>(static_cast<QSortFilterProxyModel*>(w.table()->model())->sourceModel())->rowOf(second);
+    QVERIFY(row >= 0);
+    bool starred = false;
+    for (int r = 0; r < w.table()->model()->rowCount(); ++r)
+        if (cell(w.table(), r, RankingModel::File) == second)
+            starred = !cell(w.table(), r, RankingModel::Pin).isEmpty();
+    QVERIFY(starred);
+
+    const QString out = tmp.path() + "/m.json";
+    DialogSeam::saveFile = [&](const QString&) { return out; };
+    w.actions()->find("actionExportManifest")->trigger();
+    DialogSeam::saveFile = nullptr;
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const auto j = nlohmann::json::parse(f.readAll().toStdString());
+    QCOMPARE(j["pin"]["file"].get<std::string>(), second.toStdString());
+    QCOMPARE(j["groups"][0]["ranked"][1]["file"].get<std::string>(), second.toStdString());
+
+    w.actions()->find("actionUnpin")->trigger();
+    QVERIFY(settled.wait(20000));
+    QVERIFY(!std::filesystem::exists(dir + "/best.ckpt") || !std::filesystem::is_symlink(dir + "/best.ckpt"));
+    QVERIFY(!w.actions()->find("actionUnpin")->isEnabled());
+}
+
+void TestMainWindow::createRankLinks()
+{
+    QTemporaryDir tmp;
+    const std::string dir = copyCheckpoints(tmp, "seed-static-name");
+    MainWindow w;
+    QVERIFY(openAndWait(w, tmp.path()));
+    QSignalSpy settled(&w, &MainWindow::settled);
+    w.actions()->find("actionCreateRankLinks")->trigger();
+    QVERIFY(settled.wait(20000));
+    QVERIFY(std::filesystem::is_symlink(dir + "/best_top1.ckpt"));
+    QCOMPARE(std::filesystem::read_symlink(dir + "/best_top1.ckpt").string(), std::string("best-v4.ckpt"));
+    QVERIFY(std::filesystem::exists(dir + "/best-v4.ckpt")); // nothing moved
+}
+
+void TestMainWindow::interruptedRenameIsOfferedOnOpen()
+{
+    QTemporaryDir tmp;
+    const std::string dir = copyCheckpoints(tmp, "seed-static-name");
+    { // a rename killed half-way through
+        ranking::FolderScanner scanner;
+        auto scan = scanner.scan(tmp.path().toStdString(), {.recursive = true});
+        QVERIFY(bool(scan));
+        auto r = ranking::rank(*scan);
+        auto plan = rename::planRename(r.groups.at(0), rename::namesInDirectory(dir));
+        QVERIFY(bool(plan));
+        test::FailingFileSystem crashing(4);
+        rename::RenameExecutor ex(crashing);
+        QVERIFY_THROWS_EXCEPTION(test::SimulatedCrash, (void)ex.apply(dir, *plan, rename::identitiesIn(*scan, r.groups[0].directory)));
+    }
+    QStringList asked;
+    DialogSeam::answer = [&](QDialog* d) {
+        asked << d->objectName();
+        return int(QDialog::Accepted); // Complete
+    };
+    MainWindow w;
+    QSignalSpy settled(&w, &MainWindow::settled);
+    w.openFolder(tmp.path());
+    QVERIFY(settled.wait(20000));
+    if (!asked.contains("recoverQuestion"))
+        QVERIFY(settled.wait(20000));
+    DialogSeam::answer = nullptr;
+    QVERIFY(asked.contains("recoverQuestion"));
+    QTRY_VERIFY_WITH_TIMEOUT(std::filesystem::exists(dir + "/best_top1.ckpt"), 5000);
+    QVERIFY(settled.count() >= 2 || settled.wait(20000)); // read again after the recovery
+    QVERIFY(!w.actions()->find("actionRecoverRename")->isEnabled());
+    QCOMPARE(cell(w.table(), 0, RankingModel::File), QString("checkpoints/best_top1.ckpt"));
+}
+
+void TestMainWindow::droppedCheckpointOpensItsFolder()
+{
+    MainWindow w;
+    const QString file = QString::fromStdString(test::fixturePath("max-acc", "checkpoints"));
+    QString ckpt;
+    for (const auto& e : std::filesystem::directory_iterator(file.toStdString()))
+        if (e.path().extension() == ".ckpt" && !e.is_symlink())
+            ckpt = QString::fromStdString(e.path().string());
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(ckpt)});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QSignalSpy settled(&w, &MainWindow::settled);
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&w, &drop);
+    QVERIFY(settled.wait(20000));
+    QCOMPARE(w.session()->folder(), QDir::cleanPath(file));
+    QCOMPARE(w.selectedFile(), QFileInfo(ckpt).fileName());
+}
+
+void TestMainWindow::newCheckpointsAppearByThemselves()
+{
+    QTemporaryDir tmp;
+    const std::string dir = tmp.path().toStdString() + "/checkpoints";
+    std::filesystem::create_directories(dir);
+    const auto src = test::fixturePath("seed-static-name", "checkpoints");
+    std::filesystem::copy(src + "/best.ckpt", dir + "/best.ckpt");
+    MainWindow w;
+    w.session()->setWatching(true, 100);
+    QVERIFY(openAndWait(w, tmp.path()));
+    const int before = w.table()->model()->rowCount();
+    QSignalSpy settled(&w, &MainWindow::settled);
+    std::filesystem::copy(src + "/best-v1.ckpt", dir + "/best-v1.ckpt"); // the training writes another one
+    QVERIFY(settled.wait(10000));
+    QTRY_COMPARE_WITH_TIMEOUT(w.table()->model()->rowCount(), before + 1, 10000);
+}
+
+void TestMainWindow::templateAndRecentFoldersPersist()
+{
+    const QString folder = QString::fromStdString(test::fixturePath("max-acc"));
+    {
+        MainWindow w;
+        QVERIFY(openAndWait(w, folder));
+        w.renameController()->setNameTemplate("{stem}-rank{rank}");
+        w.close();
+    }
+    MainWindow again;
+    QCOMPARE(again.renameController()->nameTemplate(), QString("{stem}-rank{rank}"));
+    QCOMPARE(QSettings().value("recentFolders").toStringList().value(0), QDir::cleanPath(folder));
+}
+
+int main(int argc, char** argv)
+{
+    QStandardPaths::setTestModeEnabled(true); // settings go to a test location, never the user's
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("PodiumTest");
+    QApplication::setApplicationName("PodiumTest");
+    QSettings().clear();
+    TestMainWindow t;
+    return QTest::qExec(&t, argc, argv);
+}
 #include "TestMainWindow.moc"

@@ -2,13 +2,18 @@
 
 #include "Session.h"
 #include "common/DialogSeam.h"
+#include "rename/NameTemplate.h"
+#include "rename/RankLinks.h"
 #include "rename/RenameExecutor.h"
 
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QFormLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <filesystem>
@@ -22,43 +27,39 @@ std::string groupDir(const FolderState& s, const ranking::Group& g)
     return std::filesystem::absolute(s.folder.toStdString() + "/" + g.directory).lexically_normal().string();
 }
 
-/// old → new table with Apply / Cancel.
-QDialog* previewDialog(QWidget* parent, const rename::RenamePlan& plan, const ranking::Group& g)
+void fillTable(QTableWidget* table, const std::vector<std::array<QString, 3>>& rows)
 {
-    auto* d = new QDialog(parent);
-    d->setObjectName("renamePreview");
-    d->setWindowTitle(QObject::tr("Apply Rename"));
-    auto* layout = new QVBoxLayout(d);
-    layout->addWidget(new QLabel(QObject::tr("Rename %1 checkpoint(s) of %2 so that their names carry their rank. "
-                                             "Nothing is overwritten; Undo Rename puts every name back.")
-                                     .arg(plan.moves.size())
-                                     .arg(QString::fromStdString(g.label()))));
-    auto* table = new QTableWidget(static_cast<int>(plan.moves.size()), 3);
-    table->setObjectName("renameTable");
-    table->setHorizontalHeaderLabels({QObject::tr("Rank"), QObject::tr("Now"), QObject::tr("New name")});
-    for (int i = 0; i < static_cast<int>(plan.moves.size()); ++i) {
-        const auto& m = plan.moves[static_cast<std::size_t>(i)];
-        table->setItem(i, 0, new QTableWidgetItem(QString::number(m.rank)));
-        table->setItem(i, 1, new QTableWidgetItem(QString::fromStdString(m.from)));
-        table->setItem(i, 2, new QTableWidgetItem(QString::fromStdString(m.to)));
-    }
+    table->setRowCount(static_cast<int>(rows.size()));
+    for (int i = 0; i < static_cast<int>(rows.size()); ++i)
+        for (int c = 0; c < 3; ++c)
+            table->setItem(i, c, new QTableWidgetItem(rows[static_cast<std::size_t>(i)][static_cast<std::size_t>(c)]));
+    table->resizeColumnsToContents();
+}
+
+QTableWidget* movesTable(const QStringList& headers)
+{
+    auto* table = new QTableWidget(0, 3);
+    table->setHorizontalHeaderLabels(headers);
     table->verticalHeader()->hide();
     table->horizontalHeader()->setStretchLastSection(true);
-    table->resizeColumnsToContents();
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    layout->addWidget(table);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
-    buttons->addButton(QObject::tr("Apply"), QDialogButtonBox::AcceptRole);
-    QObject::connect(buttons, &QDialogButtonBox::accepted, d, &QDialog::accept);
-    QObject::connect(buttons, &QDialogButtonBox::rejected, d, &QDialog::reject);
-    layout->addWidget(buttons);
-    d->resize(560, 320);
-    return d;
+    return table;
+}
+
+std::vector<std::array<QString, 3>> rowsOf(const rename::RenamePlan& plan)
+{
+    std::vector<std::array<QString, 3>> rows;
+    for (const auto& m : plan.moves)
+        rows.push_back({QString::number(m.rank), QString::fromStdString(m.from), QString::fromStdString(m.to)});
+    return rows;
 }
 
 } // namespace
 
-RenameController::RenameController(QWidget* parent) : QObject(parent), m_parent(parent) {}
+RenameController::RenameController(QWidget* parent)
+    : QObject(parent), m_parent(parent), m_template(QString::fromUtf8(rename::kDefaultTemplate.data(), rename::kDefaultTemplate.size()))
+{
+}
 
 void RenameController::applyRename(std::shared_ptr<const FolderState> state, int groupIndex)
 {
@@ -66,9 +67,56 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
         return;
     const auto& g = state->ranking.groups[static_cast<std::size_t>(groupIndex)];
     const std::string dir = groupDir(*state, g);
+    const auto names = rename::namesInDirectory(dir);
     rename::PlanConfig pc;
     pc.tempTag = rename::newJournalId();
-    auto plan = rename::planRename(g, rename::namesInDirectory(dir), pc);
+    pc.nameTemplate = m_template.toStdString();
+    auto plan = rename::planRename(g, names, pc);
+
+    // The preview: old → new, the template (editable: the plan follows it), conflicts in words.
+    QDialog d(m_parent);
+    d.setObjectName("renamePreview");
+    d.setWindowTitle(tr("Apply Rename"));
+    auto* layout = new QVBoxLayout(&d);
+    auto* intro = new QLabel(tr("Rename the ranked checkpoints of %1 so that their names carry their rank. Nothing is "
+                                "overwritten; Undo Rename puts every name back.").arg(QString::fromStdString(g.label())));
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+    auto* form = new QFormLayout;
+    auto* tmpl = new QLineEdit(m_template);
+    tmpl->setObjectName("renameTemplate");
+    tmpl->setToolTip(tr("Fields: {stem} {rank} {k} {monitor} {score} {epoch} {step}"));
+    form->addRow(tr("Name template:"), tmpl);
+    layout->addLayout(form);
+    auto* table = movesTable({tr("Rank"), tr("Now"), tr("New name")});
+    table->setObjectName("renameTable");
+    layout->addWidget(table);
+    auto* problem = new QLabel;
+    problem->setObjectName("renameProblem");
+    problem->setWordWrap(true);
+    problem->setStyleSheet(QStringLiteral("color: #c62828"));
+    layout->addWidget(problem);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
+    QPushButton* apply = buttons->addButton(tr("Apply"), QDialogButtonBox::AcceptRole);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &d, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+    layout->addWidget(buttons);
+    auto refresh = [&] {
+        fillTable(table, plan ? rowsOf(*plan) : std::vector<std::array<QString, 3>>{});
+        problem->setText(!plan ? QString::fromStdString(plan.error().describe())
+                               : plan->empty() ? tr("Nothing to rename: the ranked checkpoints already carry their rank.")
+                                               : QString());
+        apply->setEnabled(plan && !plan->empty());
+    };
+    QObject::connect(tmpl, &QLineEdit::textChanged, &d, [&](const QString& t) {
+        pc.nameTemplate = t.toStdString();
+        plan = rename::planRename(g, names, pc);
+        refresh();
+    });
+    refresh();
+    d.resize(620, 360);
+    if (DialogSeam::exec(&d) != QDialog::Accepted)
+        return;
     if (!plan) {
         emit message(QString::fromStdString(plan.error().message()));
         return;
@@ -77,9 +125,7 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
         emit message(tr("Nothing to rename: the ranked checkpoints already carry their rank."));
         return;
     }
-    std::unique_ptr<QDialog> d(previewDialog(m_parent, *plan, g));
-    if (DialogSeam::exec(d.get()) != QDialog::Accepted)
-        return;
+    m_template = QString::fromStdString(pc.nameTemplate);
     const auto ids = rename::identitiesIn(state->scan, g.directory);
     rename::RenameExecutor ex;
     rename::ApplyOptions opts;
@@ -88,6 +134,7 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
         QMessageBox box(QMessageBox::Question, tr("Training may still be running"),
                         QString::fromStdString(r.error().detail) + "\n\n" + tr("Rename anyway?"),
                         QMessageBox::Yes | QMessageBox::No, m_parent);
+        box.setObjectName("renameActiveQuestion");
         const int answer = DialogSeam::exec(&box);
         if (answer != QMessageBox::Yes && answer != QDialog::Accepted)
             return;
@@ -95,9 +142,31 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
         r = ex.apply(dir, *plan, ids, opts);
     }
     if (!r) {
+        QMessageBox box(QMessageBox::Warning, tr("Rename failed"), QString::fromStdString(r.error().message()) + "\n\n" +
+                        tr("No checkpoint was lost; files already moved are listed in the journal (Recover)."), QMessageBox::Ok, m_parent);
+        box.setObjectName("renameFailed");
+        DialogSeam::exec(&box);
         emit message(QString::fromStdString(r.error().message()));
+        emit changed();
         return;
     }
+    // The result summary: what moved, and how to take it back.
+    QDialog done(m_parent);
+    done.setObjectName("renameResult");
+    done.setWindowTitle(tr("Rename applied"));
+    auto* dl = new QVBoxLayout(&done);
+    dl->addWidget(new QLabel(tr("Renamed %1 checkpoint(s). Edit ▸ Undo Rename puts the names back.").arg(r->moved.size())));
+    auto* result = movesTable({tr("Rank"), tr("Was"), tr("Now")});
+    std::vector<std::array<QString, 3>> rows;
+    for (const auto& m : plan->moves)
+        rows.push_back({QString::number(m.rank), QString::fromStdString(m.from), QString::fromStdString(m.to)});
+    fillTable(result, rows);
+    dl->addWidget(result);
+    auto* ok = new QDialogButtonBox(QDialogButtonBox::Ok);
+    QObject::connect(ok, &QDialogButtonBox::accepted, &done, &QDialog::accept);
+    dl->addWidget(ok);
+    done.resize(560, 300);
+    DialogSeam::exec(&done);
     emit message(tr("Renamed %1 checkpoint(s); Undo Rename puts the names back.").arg(r->moved.size()));
     emit changed();
 }
@@ -114,6 +183,61 @@ void RenameController::undoRename(std::shared_ptr<const FolderState> state, int 
         return;
     }
     emit message(tr("Undone: %1 checkpoint(s) have their old names again.").arg(r->moved.size()));
+    emit changed();
+}
+
+void RenameController::createRankLinks(std::shared_ptr<const FolderState> state, int groupIndex)
+{
+    if (!state || groupIndex < 0 || groupIndex >= static_cast<int>(state->ranking.groups.size()))
+        return;
+    const auto& g = state->ranking.groups[static_cast<std::size_t>(groupIndex)];
+    auto links = rename::planRankLinks(g, m_template.toStdString());
+    if (!links) {
+        emit message(QString::fromStdString(links.error().message()));
+        return;
+    }
+    if (links->empty()) {
+        emit message(tr("Nothing to link: the ranked checkpoints already carry their rank."));
+        return;
+    }
+    if (auto st = rename::createRankLinks(fs::FileSystem::real(), groupDir(*state, g), *links); !st) {
+        emit message(QString::fromStdString(st.error().message()));
+        emit changed();
+        return;
+    }
+    emit message(tr("Created %1 rank link(s), e.g. %2 → %3.")
+                     .arg(links->size())
+                     .arg(QString::fromStdString(links->front().name), QString::fromStdString(links->front().target)));
+    emit changed();
+}
+
+void RenameController::offerRecovery(std::shared_ptr<const FolderState> state)
+{
+    if (!state || state->interrupted.empty())
+        return;
+    for (const auto& dir : state->interrupted) {
+        QMessageBox box(QMessageBox::Warning, tr("Interrupted rename"),
+                        tr("A rename in %1 was interrupted (a crash or a full disk). Complete it now, or roll it back "
+                           "to the old names? Until then Podium will not rename in this folder.").arg(QString::fromStdString(dir)),
+                        QMessageBox::NoButton, m_parent);
+        box.setObjectName("recoverQuestion");
+        QPushButton* complete = box.addButton(tr("Complete"), QMessageBox::AcceptRole);
+        QPushButton* rollback = box.addButton(tr("Roll Back"), QMessageBox::DestructiveRole);
+        box.addButton(QMessageBox::Cancel);
+        box.setDefaultButton(complete);
+        const int answer = DialogSeam::exec(&box);
+        const bool doRollback = DialogSeam::answer ? answer == kAnswerRollBack : box.clickedButton() == rollback;
+        const bool doComplete = DialogSeam::answer ? answer == QDialog::Accepted : box.clickedButton() == complete;
+        if (!doRollback && !doComplete)
+            continue;
+        rename::RenameExecutor ex;
+        auto r = ex.recover(dir, doRollback);
+        if (!r) {
+            emit message(QString::fromStdString(r.error().message()));
+            continue;
+        }
+        emit message(tr("Rename %1 %2.").arg(QString::fromStdString(r->journalId), QString::fromStdString(r->action)));
+    }
     emit changed();
 }
 

@@ -15,12 +15,22 @@ struct FolderState;
 class RenameController : public QObject {
     Q_OBJECT
 public:
+    static constexpr int kAnswerRollBack = 2;
     explicit RenameController(QWidget* parent);
 
     /// Plans the canonical rename of group `groupIndex`, asks through a preview dialog, applies it.
     void applyRename(std::shared_ptr<const FolderState> state, int groupIndex);
     /// Reverses the last applied rename in the group's directory.
     void undoRename(std::shared_ptr<const FolderState> state, int groupIndex);
+    /// Gives every ranked checkpoint of the group a rank link ({stem}_top{rank}.ckpt → the file).
+    void createRankLinks(std::shared_ptr<const FolderState> state, int groupIndex);
+    /// Offers to complete (or roll back) the interrupted renames of `state` (FolderState::interrupted).
+    /// Through DialogSeam the answer is QDialog::Accepted (complete), kAnswerRollBack or Rejected (later).
+    void offerRecovery(std::shared_ptr<const FolderState> state);
+
+    /// The name template for renames and links (persisted by the window).
+    QString nameTemplate() const { return m_template; }
+    void setNameTemplate(const QString& t) { m_template = t; }
 
 signals:
     /// Something changed on disk: the folder should be read again.
@@ -30,6 +40,7 @@ signals:
 
 private:
     QWidget* m_parent;
+    QString m_template;
 };
 
 } // namespace podium::ui

@@ -35,8 +35,25 @@ void RankingModel::setGroup(std::shared_ptr<const FolderState> state, int index)
             }
             m_rows.push_back(std::move(r));
         }
+        if (m_state->pin)
+            for (auto& r : m_rows)
+                r.pinned = r.file == m_state->pin->file;
     }
     endResetModel();
+}
+
+int RankingModel::rowOf(const QString& file) const
+{
+    const std::string f = file.toStdString();
+    for (std::size_t i = 0; i < m_rows.size(); ++i)
+        if (m_rows[i].file == f)
+            return static_cast<int>(i);
+    return -1;
+}
+
+QString RankingModel::fileAt(int row) const
+{
+    return row >= 0 && row < static_cast<int>(m_rows.size()) ? QString::fromStdString(m_rows[static_cast<std::size_t>(row)].file) : QString();
 }
 
 int RankingModel::rowCount(const QModelIndex& parent) const
@@ -55,6 +72,7 @@ QVariant RankingModel::headerData(int section, Qt::Orientation o, int role) cons
         return {};
     switch (section) {
     case Rank: return tr("Rank");
+    case Pin: return tr("Pin");
     case File: return tr("File");
     case Score: return m_monitor.isEmpty() ? tr("Score") : m_monitor;
     case Epoch: return tr("Epoch");
@@ -77,6 +95,7 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
     if (role == SortRole) {
         switch (index.column()) {
         case Rank: return r.rank ? r.rank : std::numeric_limits<int>::max();
+        case Pin: return r.pinned ? 0 : 1;
         case File: return QString::fromStdString(r.file);
         case Score: return r.score && !std::isnan(*r.score) ? *r.score : std::numeric_limits<double>::infinity();
         case Epoch: return r.epoch ? QVariant(static_cast<qlonglong>(*r.epoch)) : QVariant(-1ll);
@@ -90,7 +109,7 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
     }
     if (role == PathRole)
         return m_state ? m_state->folder + "/" + QString::fromStdString(r.file) : QString();
-    if (role == Qt::TextAlignmentRole && index.column() != File && index.column() != Source && index.column() != Status)
+    if (role == Qt::TextAlignmentRole && index.column() != File && index.column() != Pin && index.column() != Source && index.column() != Status)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::FontRole && r.rank == 1) {
         QFont f;
@@ -104,12 +123,15 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
     }
     if (role == Qt::ToolTipRole && index.column() == Rank && r.rank)
         return tr("Rank %1 of the embedded top-k").arg(r.rank);
+    if (role == Qt::ToolTipRole && index.column() == Pin && r.pinned)
+        return tr("Pinned as best by you (%1 points to it)").arg(QString::fromStdString(m_state->pin->link));
     if (role == Qt::ToolTipRole && index.column() == Status)
         return QString::fromStdString(r.status);
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
     case Rank: return r.rank == 0 ? QString("–") : QString::number(r.rank);
+    case Pin: return r.pinned ? QString::fromUtf8("★") : QString();
     case File: return QString::fromStdString(r.file);
     case Score:
         if (!r.score) return QString("–");

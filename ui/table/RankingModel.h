@@ -15,13 +15,16 @@ struct FolderState;
 class RankingModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Rank, File, Score, Epoch, Step, Size, Modified, Source, Status, ColumnCount };
+    enum Column { Rank, Pin, File, Score, Epoch, Step, Size, Modified, Source, Status, ColumnCount };
     enum Role { SortRole = Qt::UserRole + 1, PathRole };
 
     explicit RankingModel(QObject* parent = nullptr);
 
     /// Shows group `index` of `state` (or nothing when out of range).
     void setGroup(std::shared_ptr<const FolderState> state, int index);
+    /// The row showing `file` (folder-relative), or -1.
+    int rowOf(const QString& file) const;
+    QString fileAt(int row) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -37,6 +40,7 @@ private:
         std::optional<std::int64_t> epoch, step;
         std::string status;
         const ranking::ScannedFile* scanned = nullptr;
+        bool pinned = false;
     };
     std::shared_ptr<const FolderState> m_state;
     std::vector<Row> m_rows;

@@ -1,0 +1,29 @@
+// ChartData: what the chart draws, as plain data (no QtCharts here, so the rest of ui/ never sees it).
+#pragma once
+
+#include <QString>
+#include <QVector>
+#include <cmath>
+#include <limits>
+
+namespace podium::ui {
+
+/// One checkpoint: a marker at (step or epoch, score), coloured by rank (0 = unranked, not drawn).
+struct ChartMarker {
+    QString file;   ///< folder-relative path: the key shared with the table
+    double step = std::numeric_limits<double>::quiet_NaN();
+    double epoch = std::numeric_limits<double>::quiet_NaN();
+    double score = std::numeric_limits<double>::quiet_NaN();
+    int rank = 0;
+};
+
+/// One logged metric over time, from the run's logs (metrics.csv, TensorBoard): NaN where unknown.
+struct ChartCurve {
+    QString name;
+    QString kind;   ///< "csv" | "tfevents"
+    QVector<double> step, epoch, wallTime, value;
+};
+
+enum class XAxisKind { Step, Epoch, WallRelative, WallAbsolute };
+
+} // namespace podium::ui
