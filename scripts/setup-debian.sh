@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
-  libzip-dev zipcmp zipmerge ziptool
+  libzip-dev libcsv-dev zipcmp zipmerge ziptool
   clang libclang-rt-14-dev
   xvfb xauth
 )

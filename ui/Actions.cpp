@@ -21,10 +21,11 @@ Actions::Actions(QObject* parent) : QObject(parent)
     pin = make("actionPin", tr("&Pin as Best"), QKeySequence(Qt::CTRL | Qt::Key_P), "emblem-favorite");
     unpin = make("actionUnpin", tr("U&npin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
     exportManifest = make("actionExportManifest", tr("&Export Manifest…"), QKeySequence(Qt::CTRL | Qt::Key_E), "document-save-as");
+    chooseLogs = make("actionChooseLogs", tr("Choose &Logs Folder…"), QKeySequence());
     about = make("actionAbout", tr("&About Podium"), QKeySequence());
     const QString noFolder = tr("Open a folder first");
     const QString noSelection = tr("Select a checkpoint first");
-    for (QAction* a : {reload, undoRename, exportManifest})
+    for (QAction* a : {reload, undoRename, exportManifest, chooseLogs})
         setEnabled(a, false, noFolder);
     for (QAction* a : {applyRename, createRankLinks})
         setEnabled(a, false, tr("Open a folder with ranked checkpoints first"));

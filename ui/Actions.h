@@ -27,6 +27,7 @@ public:
     QAction* pin = nullptr;             ///< "actionPin", Ctrl+P
     QAction* unpin = nullptr;           ///< "actionUnpin", Ctrl+Shift+P
     QAction* exportManifest = nullptr;  ///< "actionExportManifest", Ctrl+E
+    QAction* chooseLogs = nullptr;      ///< "actionChooseLogs": read the run's logs from another folder
     QAction* about = nullptr;           ///< "actionAbout"
     QAction* quit = nullptr;            ///< "actionQuit", Ctrl+Q
 

@@ -124,6 +124,11 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_actions->cancelLoad, &QAction::triggered, m_session, &Session::cancel);
     connect(m_actions->quit, &QAction::triggered, this, &QWidget::close);
     connect(m_actions->about, &QAction::triggered, this, &MainWindow::showAbout);
+    connect(m_actions->chooseLogs, &QAction::triggered, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, tr("Choose the Run's Logs Folder"), m_session->folder());
+        if (!dir.isEmpty())
+            m_session->setLogsFolder(dir);
+    });
     connect(m_actions->copyPath, &QAction::triggered, this, [this] {
         QStringList paths;
         for (const auto& row : m_table->selectionModel()->selectedRows())
@@ -195,6 +200,7 @@ void MainWindow::buildMenus()
     m_recent = new RecentFolders(file->addMenu(tr("Recent &Folders")), this);
     connect(m_recent, &RecentFolders::chosen, this, [this](const QString& f) { openFolder(f); });
     file->addAction(m_actions->reload);
+    file->addAction(m_actions->chooseLogs);
     file->addSeparator();
     file->addAction(m_actions->exportManifest);
     file->addSeparator();
@@ -315,6 +321,8 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
     const QFileInfo dir(state->folder);
     const bool writable = dir.isWritable();
     Actions::setEnabled(m_actions->reload, true);
+    Actions::setEnabled(m_actions->chooseLogs, true);
+    m_chart->setCurves(chartCurves(state->logs));
     Actions::setEnabled(m_actions->exportManifest, true);
     Actions::setEnabled(m_actions->undoRename, writable, tr("The folder is read-only"));
     const QString whyNot = !ranked ? tr("No ranked checkpoints in this folder") : tr("The folder is read-only");
@@ -330,6 +338,8 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
     for (const auto& g : state->ranking.groups)
         for (const auto& p : g.problems)
             m_problems->addItem(QString::fromStdString(g.monitor + ": " + p));
+    for (const auto& e : state->logs.problems)
+        m_problems->addItem(tr("log: %1").arg(QString::fromStdString(e.message())));
     m_problems->setVisible(m_problems->count() > 0);
     std::size_t nRanked = 0;
     for (const auto& g : state->ranking.groups)

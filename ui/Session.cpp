@@ -1,6 +1,7 @@
 #include "Session.h"
 
 #include "rename/RenameJournal.h"
+#include "metrics/MetricLog.h"
 
 #include <QFileSystemWatcher>
 #include <QMetaObject>
@@ -18,7 +19,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 /// Ranks what the scan found and adds what the window needs beside the ranking (pin, interrupted renames).
-std::shared_ptr<FolderState> makeState(const std::string& folder, ranking::ScanResult scan, bool complete)
+std::shared_ptr<FolderState> makeState(const std::string& folder, ranking::ScanResult scan, bool complete,
+                                       const std::string& logsDir = {})
 {
     auto state = std::make_shared<FolderState>();
     state->folder = QString::fromStdString(folder);
@@ -29,6 +31,12 @@ std::shared_ptr<FolderState> makeState(const std::string& folder, ranking::ScanR
     rc.renamed = &state->renamed;
     state->ranking = ranking::rank(scan, rc);
     if (complete) {
+        state->logs = metrics::loadMetricLog(logsDir.empty() ? metrics::discoverLogs(folder) : metrics::findLogsUnder(logsDir));
+        if (ranking::wantsMetricLogs(state->ranking)) { // weights-only files: scores from the run's logs
+            const auto table = metrics::valuesByStep(state->logs);
+            rc.metrics = &table;
+            state->ranking = ranking::rank(scan, rc);
+        }
         if (auto pin = manifest::findPin(scan)) {
             state->pin = pin->first;
             state->pinDir = pin->second;
@@ -137,12 +145,19 @@ void Session::watch()
         m_watcher->addPaths(added);
 }
 
+void Session::setLogsFolder(const QString& dir)
+{
+    m_logsDir = dir;
+    reload();
+}
+
 void Session::open(const QString& folder)
 {
     if (folder != m_folder) {
         m_scanner = std::make_shared<ranking::FolderScanner>(); // a new folder starts with an empty cache
         m_state.reset();
         m_retries = 0;
+        m_logsDir.clear();
     }
     m_folder = folder;
     start();
@@ -166,7 +181,8 @@ void Session::start()
     auto cancelFlag = m_cancel;
     auto scanner = m_scanner;
     const std::string folder = m_folder.toStdString();
-    m_worker = std::thread([self, cancelFlag, scanner, folder, generation, showPartial] {
+    const std::string logsDir = m_logsDir.toStdString();
+    m_worker = std::thread([self, cancelFlag, scanner, folder, logsDir, generation, showPartial] {
         std::vector<ranking::ScannedFile> sofar;
         auto lastPartial = Clock::now();
         ranking::ScanOptions so;
@@ -213,7 +229,7 @@ void Session::start()
             }, Qt::QueuedConnection);
             return;
         }
-        std::shared_ptr<const FolderState> done = makeState(folder, std::move(*scan), true);
+        std::shared_ptr<const FolderState> done = makeState(folder, std::move(*scan), true, logsDir);
         QMetaObject::invokeMethod(self, [self, done, generation] {
             if (!self || generation != self->m_generation) return;
             self->m_state = done;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "manifest/Manifest.h"
+#include "metrics/MetricLog.h"
 #include "ranking/Ranking.h"
 
 #include <QObject>
@@ -24,6 +25,7 @@ struct FolderState {
     std::map<std::string, std::string> renamed;
     std::optional<manifest::Pin> pin;   ///< the folder's pin, if any
     std::string pinDir;                 ///< absolute directory of the pin record
+    metrics::MetricLog logs;            ///< the run's metrics.csv / TensorBoard logs, when found
     bool complete = true;               ///< false for the partial states shown while the first scan runs
     /// Absolute directories that hold an interrupted rename journal (the window offers Recover).
     std::vector<std::string> interrupted;
@@ -40,6 +42,9 @@ public:
     /// Loads the current folder again (only changed files are re-read).
     void reload();
     void cancel();
+    /// Reads the run's logs from `dir` (and below) instead of looking for them; "" goes back to looking.
+    void setLogsFolder(const QString& dir);
+    QString logsFolder() const { return m_logsDir; }
     /// Watches the folder (and the directories of its checkpoints): a change reloads after `debounceMs`
     /// of quiet, so checkpoints written by a running training appear by themselves.
     void setWatching(bool on, int debounceMs = 800);
@@ -60,6 +65,7 @@ private:
     void watch();
 
     QString m_folder;
+    QString m_logsDir;
     std::shared_ptr<const FolderState> m_state;
     std::shared_ptr<ranking::FolderScanner> m_scanner;
     std::thread m_worker;

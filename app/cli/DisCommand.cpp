@@ -71,6 +71,7 @@ std::unique_ptr<Command> makeRecoverCommand();
 std::unique_ptr<Command> makePinCommand();
 std::unique_ptr<Command> makeUnpinCommand();
 std::unique_ptr<Command> makeManifestCommand();
+std::unique_ptr<Command> makeMetricsCommand();
 
 std::vector<std::unique_ptr<Command>> makeCommands()
 {
@@ -85,6 +86,7 @@ std::vector<std::unique_ptr<Command>> makeCommands()
     v.push_back(makePinCommand());
     v.push_back(makeUnpinCommand());
     v.push_back(makeManifestCommand());
+    v.push_back(makeMetricsCommand());
     return v;
 }
 

@@ -3,6 +3,7 @@
 #include "cli/Command.h"
 
 #include "cli/Folder.h"
+#include "metrics/MetricLog.h"
 #include "rename/RenameJournal.h"
 
 #include <set>
@@ -158,6 +159,11 @@ Result<FolderResult> FolderArgs::run() const
     out.renamed = std::move(*renamed);
     rc.renamed = &out.renamed;
     out.ranking = ranking::rank(*scan, rc);
+    if (ranking::wantsMetricLogs(out.ranking)) { // weights-only files: scores from the run's metrics.csv
+        const auto table = metrics::valuesByStep(metrics::loadMetricLog(metrics::discoverLogs(folder)));
+        rc.metrics = &table;
+        out.ranking = ranking::rank(*scan, rc);
+    }
     out.scan = std::move(*scan);
     return out;
 }

@@ -188,6 +188,32 @@ std::optional<double> scoreFromFilename(std::string_view filename, std::string_v
     return std::nullopt;
 }
 
+/// The monitor's logged value for a checkpoint saved at `globalStep`: Lightning logs validation metrics at the
+/// step of the last training batch, which is global_step - 1 when the checkpoint is saved; a log written at
+/// global_step itself (manual logging, other loops) is taken first.
+static std::optional<double> loggedValue(const MetricTable* metrics, const std::string& monitor, std::optional<std::int64_t> globalStep)
+{
+    if (!metrics || !globalStep)
+        return std::nullopt;
+    const auto m = metrics->find(monitor);
+    if (m == metrics->end())
+        return std::nullopt;
+    for (std::int64_t s : {*globalStep, *globalStep - 1})
+        if (auto v = m->second.find(s); v != m->second.end())
+            return v->second;
+    return std::nullopt;
+}
+
+bool wantsMetricLogs(const Ranking& r)
+{
+    for (const auto& g : r.groups)
+        if (g.stateKey.rfind("filename:", 0) == 0)
+            for (const auto& u : g.unranked)
+                if (u.reason.rfind("no value for", 0) == 0)
+                    return true;
+    return false;
+}
+
 Ranking rank(const ScanResult& scan, const RankConfig& cfg)
 {
     Ranking r;
@@ -371,9 +397,8 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
                 if (auto s = scoreFromFilename(name, monitor)) {
                     e.score = s;
                     e.scoreSource = "filename";
-                } else if (cfg.metrics && cfg.metrics->count(monitor) && e.globalStep &&
-                           cfg.metrics->at(monitor).count(*e.globalStep)) {
-                    e.score = cfg.metrics->at(monitor).at(*e.globalStep);
+                } else if (auto logged = loggedValue(cfg.metrics, monitor, e.globalStep)) {
+                    e.score = logged;
                     e.scoreSource = "metrics.csv";
                 } else {
                     g.unranked.push_back({f->relPath, "no value for '" + monitor + "' in the file name or the logs"});

@@ -91,6 +91,10 @@ struct RankConfig {
     const std::map<std::string, std::string>* renamed = nullptr;
 };
 
+/// True when a group has no callback state and some files found no score in their names: the run's logs
+/// (metrics/MetricLog) may have them — rank again with RankConfig::metrics.
+bool wantsMetricLogs(const Ranking& r);
+
 Ranking rank(const ScanResult& scan, const RankConfig& config = {});
 
 /// Keras-style mode guess from a monitor name.

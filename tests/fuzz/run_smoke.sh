@@ -8,7 +8,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 data="$here/../data"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/ckpt" "$work/pickle"
+mkdir -p "$work/ckpt" "$work/pickle" "$work/events"
 # seeds: every checkpoint (zip + legacy + broken + hostile), every data.pkl and sample pickle, kept crashes
 i=0; for f in $(find "$data" -name '*.ckpt' -type f); do cp "$f" "$work/ckpt/seed$i.ckpt"; i=$((i+1)); done
 cp "$data"/generated/pickles/*.pkl "$work/pickle/"
@@ -22,9 +22,14 @@ for i, f in enumerate(glob.glob(sys.argv[1] + "/fixtures/*/*/*.ckpt")):
     except Exception:
         pass
 PY
+# event files and metrics.csv, each behind the selector byte fuzz_events reads first (0: raw, 2: csv)
+i=0; for f in $(find "$data" -name 'events.out.tfevents.*' -type f); do
+  { printf '\x00'; cat "$f"; } > "$work/events/ev$i"; i=$((i+1)); done
+for f in $(find "$data" -name 'metrics.csv' -type f); do
+  { printf '\x02'; cat "$f"; } > "$work/events/csv$i"; i=$((i+1)); done
 status=0
-for t in fuzz_zip fuzz_zip_diff fuzz_checkpoint fuzz_pickle; do
-  seeds="$work/ckpt"; [ "$t" = fuzz_pickle ] && seeds="$work/pickle"
+for t in fuzz_zip fuzz_zip_diff fuzz_checkpoint fuzz_pickle fuzz_events; do
+  seeds="$work/ckpt"; [ "$t" = fuzz_pickle ] && seeds="$work/pickle"; [ "$t" = fuzz_events ] && seeds="$work/events"
   echo "== $t (${secs}s)"
   # Every crash found is kept in corpus/<target>/ and replayed on every later run.
   if ! "$build/tests/fuzz/$t" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \

@@ -95,6 +95,7 @@ private slots:
     void droppedCheckpointOpensItsFolder();
     void newCheckpointsAppearByThemselves();
     void templateAndRecentFoldersPersist();
+    void bundledExampleChartsTheLoggedCurves();
 };
 
 void TestMainWindow::showsTheRanksOfTruth()
@@ -232,7 +233,8 @@ void TestMainWindow::selectingARowShowsDetailsAndHighlightsTheMarker()
 {
     MainWindow w;
     QVERIFY(openAndWait(w, QString::fromStdString(test::fixturePath("seed-static-name"))));
-    QVERIFY(std::isnan(w.chart()->selectedPoint().x()));
+    QCOMPARE(w.selectedFile(), cell(w.table(), 0, RankingModel::File)); // the best is selected on open
+    QVERIFY(!std::isnan(w.chart()->selectedPoint().x()));
     QCOMPARE(w.chart()->markerPoints().size(), 5); // the five ranked checkpoints
     w.table()->selectRow(1); // rank 2
     const QString file = cell(w.table(), 1, RankingModel::File);
@@ -246,7 +248,8 @@ void TestMainWindow::selectingARowShowsDetailsAndHighlightsTheMarker()
     const auto truth = test::truth("seed-static-name")["callbacks"][0]["ranked"][1];
     const QPointF p = w.chart()->selectedPoint();
     QCOMPARE(p.y(), truth["score"].get<double>());
-    QCOMPARE(p.x(), w.table()->model()->index(1, RankingModel::Step).data(RankingModel::SortRole).toDouble());
+    const double step = w.table()->model()->index(1, RankingModel::Step).data(RankingModel::SortRole).toDouble();
+    QVERIFY(p.x() == step || p.x() == step - 1); // on the logged curve, which Lightning writes at step - 1
     QVERIFY(w.actions()->find("actionPin")->isEnabled());
     w.actions()->find("actionCopySnippet")->trigger();
     QVERIFY(QApplication::clipboard()->text().startsWith("ckpt_path=\""));
@@ -421,6 +424,38 @@ void TestMainWindow::templateAndRecentFoldersPersist()
     MainWindow again;
     QCOMPARE(again.renameController()->nameTemplate(), QString("{stem}-rank{rank}"));
     QCOMPARE(QSettings().value("recentFolders").toStringList().value(0), QDir::cleanPath(folder));
+}
+
+void TestMainWindow::bundledExampleChartsTheLoggedCurves()
+{
+    MainWindow w;
+    QVERIFY(openAndWait(w, QStringLiteral(PODIUM_SOURCE_DIR "/resources/example")));
+    auto* chart = w.chart();
+    QCOMPARE(chart->visibleCurves(), (QStringList{"train_loss", "val/loss"}));
+    const auto raw = chart->curvePoints("val/loss", false);
+    const auto smooth = chart->curvePoints("val/loss", true);
+    QVERIFY(raw.size() >= 10);
+    QCOMPARE(smooth.size(), raw.size());
+    QCOMPARE(chart->markerPoints().size(), 5);
+    // the checkpoints sit on the monitored curve: each marker's score is a logged val/loss value
+    for (const QPointF& m : chart->markerPoints()) {
+        bool onCurve = false;
+        for (const QPointF& p : raw)
+            onCurve |= qFuzzyCompare(float(p.y()), float(m.y()));
+        QVERIFY2(onCurve, qPrintable(QString::number(m.y())));
+    }
+    // smoothing changes the drawn curve, 0 gives the raw values back
+    chart->setSmoothing(0.9);
+    const auto smoother = chart->curvePoints("val/loss", true);
+    QVERIFY(smoother.last().y() != smooth.last().y());
+    chart->setSmoothing(0.0);
+    QCOMPARE(chart->curvePoints("val/loss", true), raw);
+    chart->setLogScale(true);
+    QVERIFY(chart->logScale());
+    chart->setCurveVisible("train_loss", false);
+    QCOMPARE(chart->visibleCurves(), QStringList{"val/loss"});
+    chart->setXAxis(XAxisKind::Epoch);
+    QCOMPARE(chart->curvePoints("val/loss", true).first().x(), 0.0); // epoch 0's validation
 }
 
 int main(int argc, char** argv)

@@ -1,6 +1,8 @@
 // ChartData: what the chart draws, as plain data (no QtCharts here, so the rest of ui/ never sees it).
 #pragma once
 
+#include "metrics/MetricLog.h"
+
 #include <QString>
 #include <QVector>
 #include <cmath>
@@ -25,5 +27,24 @@ struct ChartCurve {
 };
 
 enum class XAxisKind { Step, Epoch, WallRelative, WallAbsolute };
+
+/// The run's logged series as chart curves (same order: csv first, then TensorBoard).
+inline QVector<ChartCurve> chartCurves(const metrics::MetricLog& log)
+{
+    QVector<ChartCurve> out;
+    for (const auto& s : log.series) {
+        ChartCurve c;
+        c.name = QString::fromStdString(s.name);
+        c.kind = QString::fromLatin1(metrics::kindName(s.kind));
+        for (const auto& p : s.points) {
+            c.step << (p.step ? static_cast<double>(*p.step) : std::numeric_limits<double>::quiet_NaN());
+            c.epoch << p.epoch;
+            c.wallTime << p.wallTime;
+            c.value << p.value;
+        }
+        out << c;
+    }
+    return out;
+}
 
 } // namespace podium::ui

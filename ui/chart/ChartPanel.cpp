@@ -181,14 +181,21 @@ void ChartPanel::setCheckpoints(const QString& monitor, const QVector<ChartMarke
     const bool monitorChanged = monitor != d->monitor;
     d->monitor = monitor;
     d->markers = markers;
-    if (monitorChanged && !d->curves.isEmpty())
-        setCurves(d->curves); // the default selection follows the monitor
+    if (monitorChanged && !d->curves.isEmpty()) {
+        d->visible.clear(); // the default selection follows the monitor
+        setCurves(QVector<ChartCurve>(d->curves));
+    }
     else
         rebuild();
 }
 
 void ChartPanel::setCurves(const QVector<ChartCurve>& curves)
 {
+    QStringList before, after;
+    for (const auto& c : d->curves) before << c.name + c.kind;
+    for (const auto& c : curves) after << c.name + c.kind;
+    const bool sameCurves = before == after && !d->visible.isEmpty();
+    const QSet<QString> keep = d->visible;
     d->curves = curves;
     d->visible.clear();
     d->wallOrigin = kNaN;
@@ -205,6 +212,8 @@ void ChartPanel::setCurves(const QVector<ChartCurve>& curves)
             d->visible.insert(c.name);
     if (d->visible.isEmpty() && !curves.isEmpty())
         d->visible.insert(curves.front().name);
+    if (sameCurves) // a reload of the same run keeps the user's choice
+        d->visible = keep;
 
     QMenu* menu = m_metrics->menu();
     menu->clear();
@@ -295,10 +304,16 @@ bool ChartPanel::exportImage(const QString& path)
 
 double ChartPanel::xOf(const ChartMarker& m) const
 {
-    switch (d->x) {
-    case XAxisKind::Step: return m.step;
-    case XAxisKind::Epoch: return m.epoch;
-    default: break;
+    if (d->x == XAxisKind::Epoch)
+        return m.epoch;
+    if (d->x == XAxisKind::Step) {
+        // Lightning logs the validation metric at global_step - 1: sit on the curve's point when it is there
+        for (const auto& c : d->curves)
+            if (c.name == d->monitor)
+                for (int i = 0; i < c.step.size(); ++i)
+                    if (c.step[i] == m.step - 1 && float(c.value.value(i)) == float(m.score))
+                        return c.step[i];
+        return m.step;
     }
     // wall time: where the monitored curve was logged at that step
     for (const auto& c : d->curves) {
@@ -557,9 +572,13 @@ void ChartPanel::rebuild()
             static_cast<QDateTimeAxis*>(xAxis)->setRange(QDateTime::fromMSecsSinceEpoch(qint64(xLo - span * 0.03)),
                                                          QDateTime::fromMSecsSinceEpoch(qint64(xHi + span * 0.03)));
         else {
-            xAxis->setRange(xLo - span * 0.03, xHi + span * 0.03);
-            if (d->x != XAxisKind::WallRelative)
-                static_cast<QValueAxis*>(xAxis)->applyNiceNumbers(); // steps and epochs: round ticks
+            xAxis->setRange(xLo >= 0 ? std::max(0.0, xLo - span * 0.03) : xLo - span * 0.03, xHi + span * 0.03);
+            if (d->x != XAxisKind::WallRelative) {
+                auto* a = static_cast<QValueAxis*>(xAxis);
+                a->applyNiceNumbers(); // steps and epochs: round ticks
+                if (a->min() < 0 && xLo >= 0)
+                    a->setMin(0);
+            }
         }
     }
     const bool empty = chart->series().isEmpty();
