@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs what Podium needs to build, test and run on Debian 12 (bookworm). Safe to run again.
 # As root it installs directly; otherwise it uses sudo.
+# Usage: scripts/setup-debian.sh            what building and running needs
+#        scripts/setup-debian.sh --tests    also what the tests need (clang for the fuzzers, python3-torch for
+#                                           the real-torch check, Xvfb, the desktop-file/AppStream validators)
 set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git python3
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
   nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev
   libzip-dev libcsv-dev zipcmp zipmerge ziptool
-  clang libclang-rt-14-dev
   xvfb xauth
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(clang libclang-rt-14-dev python3-torch appstream desktop-file-utils dpkg-dev file)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,7 +4,8 @@
 # Usage: scripts/test.sh            (FUZZ_SECONDS=N sets the per-target fuzz time, default 20)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup-debian.sh
+scripts/setup-debian.sh --tests
+/usr/bin/python3 -c "import torch" || { echo "python3-torch is needed for the real-torch check" >&2; exit 1; }
 export QT_QPA_PLATFORM=offscreen
 jobs=$(nproc)
 

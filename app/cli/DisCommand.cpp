@@ -72,6 +72,7 @@ std::unique_ptr<Command> makePinCommand();
 std::unique_ptr<Command> makeUnpinCommand();
 std::unique_ptr<Command> makeManifestCommand();
 std::unique_ptr<Command> makeMetricsCommand();
+std::unique_ptr<Command> makeSyncCommand();
 
 std::vector<std::unique_ptr<Command>> makeCommands()
 {
@@ -86,6 +87,7 @@ std::vector<std::unique_ptr<Command>> makeCommands()
     v.push_back(makePinCommand());
     v.push_back(makeUnpinCommand());
     v.push_back(makeManifestCommand());
+    v.push_back(makeSyncCommand());
     v.push_back(makeMetricsCommand());
     return v;
 }

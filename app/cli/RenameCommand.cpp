@@ -6,6 +6,7 @@
 #include "rename/NameTemplate.h"
 #include "rename/RankLinks.h"
 #include "rename/RenameExecutor.h"
+#include "sync/StateSync.h"
 
 #include <filesystem>
 #include <set>
@@ -32,6 +33,8 @@ public:
         sub->add_flag("--force", m_force, "Apply even though a checkpoint was modified in the last minute");
         sub->add_flag("--links", m_links, "Create rank links ({stem}_top{rank}.ckpt → the real file) instead of moving "
                                           "files: for runs that are still training; re-running updates them");
+        sub->add_flag("--sync-state", m_sync, "Also rewrite the ModelCheckpoint state inside the checkpoints so that "
+                                              "Lightning (resume, ckpt_path=\"best\") sees the new names");
         sub->add_flag("--json", m_json, "JSON output");
     }
 
@@ -74,6 +77,23 @@ public:
             }
             journalId = rep->journalId;
         }
+        std::optional<sync::SyncReport> synced;
+        if (m_apply && m_sync) {
+            sync::SyncConfig sc;
+            if (auto map = rename::renameMap(dir); map)
+                sc.renamed = std::move(*map);
+            const auto splan = sync::planSync(dir, sc);
+            for (const auto& e : splan.skipped)
+                std::cerr << "warning: not synced: " << e.message() << '\n';
+            sync::SyncExecutor sx;
+            auto rep = sx.apply(splan, journalId);
+            if (!rep) {
+                std::cerr << "error: the files were renamed, but the embedded state was not rewritten: "
+                          << rep.error().message() << '\n';
+                return Failed;
+            }
+            synced = *rep;
+        }
         if (m_json) {
             nlohmann::json j{{"folder", r->ranking.folder}, {"directory", group.directory}, {"monitor", group.monitor},
                              {"applied", m_apply && !plan->empty()}, {"journal", journalId.empty() ? nlohmann::json(nullptr) : nlohmann::json(journalId)}};
@@ -82,6 +102,8 @@ public:
                 moves.push_back({{"from", m.from}, {"to", m.to}, {"rank", m.rank}});
             j["moves"] = moves;
             j["unchanged"] = plan->unchanged;
+            if (synced)
+                j["synced"] = {{"files", synced->files}, {"bytes_written", synced->bytesWritten}, {"journal", synced->journalId}};
             printJson(std::cout, j);
             return Ok;
         }
@@ -96,6 +118,9 @@ public:
         for (const auto& m : plan->moves)
             rows.push_back({std::to_string(m.rank), m.from, "→", m.to});
         std::cout << formatTable({"rank", "now", "", "new name"}, rows);
+        if (synced)
+            std::cout << "Embedded state rewritten in " << synced->files << " checkpoint(s) (" << synced->bytesWritten
+                      << " bytes written): Lightning sees the new names.\n";
         if (!m_apply)
             std::cout << "Dry run: nothing changed. Add --apply to rename (undo with `podium-cli undo " << m_args.folder << "`).\n";
         else
@@ -137,7 +162,7 @@ private:
 
     FolderArgs m_args;
     std::string m_template{rename::kDefaultTemplate};
-    bool m_apply = false, m_force = false, m_json = false, m_links = false;
+    bool m_apply = false, m_force = false, m_json = false, m_links = false, m_sync = false;
 };
 
 /// The directories below DIR that have a journal or history (the group directories Podium renamed in).
@@ -163,24 +188,21 @@ class UndoCommand : public Command {
 public:
     void setup(CLI::App& app) override
     {
-        sub = app.add_subcommand("undo", "Reverse the last applied rename (history is kept in .podium/history)");
+        sub = app.add_subcommand("undo", "Reverse the last applied rename or sync (history is kept in .podium/history)");
         sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
     }
     int run() override
     {
         const auto dirs = journalDirs(m_folder);
-        rename::RenameExecutor ex;
         for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
-            auto r = ex.undo(*it);
+            auto r = sync::undoLast(fs::FileSystem::real(), *it);
             if (!r && r.error().code == ErrorCode::NothingToUndo)
                 continue;
             if (!r) {
                 std::cerr << "error: " << r.error().message() << '\n';
                 return r.error().code == ErrorCode::JournalInterrupted ? Interrupted : Failed;
             }
-            std::cout << "Undone in " << *it << ":\n";
-            for (const auto& m : r->moved)
-                std::cout << "  " << m.from << " → " << m.to << "\n";
+            std::cout << "Undone in " << *it << ": " << *r << ".\n";
             return Ok;
         }
         std::cerr << "error: no applied rename to undo in " << m_folder << "\n";
@@ -189,6 +211,93 @@ public:
 
 private:
     std::string m_folder;
+};
+
+class SyncCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("sync", "Rewrite the ModelCheckpoint state inside the checkpoints so that its paths name "
+                                         "the files as they are now (journaled; `podium-cli undo` restores the bytes)");
+        m_args.add(sub);
+        sub->add_flag("--rebase", m_rebase, "Also replace the embedded directory with the folder's current location "
+                                            "(a run copied from another machine resumes with its top-k)");
+        sub->add_flag("--dry-run", m_dryRun, "Show what would change, change nothing");
+        sub->add_flag("--json", m_json, "JSON output");
+    }
+    int run() override
+    {
+        auto r = m_args.run();
+        if (!r) {
+            std::cerr << "error: " << r.error().message() << '\n';
+            return Failed;
+        }
+        if (reportInterrupted(r->scan.folder, std::cerr))
+            return Interrupted;
+        std::set<std::string> dirs;
+        for (const auto& g : r->ranking.groups)
+            if (g.stateKey.rfind("filename:", 0) != 0)
+                dirs.insert(absolute(r->ranking.folder + "/" + g.directory));
+        nlohmann::json out{{"folder", r->ranking.folder}, {"rebase", m_rebase}, {"applied", !m_dryRun}};
+        nlohmann::json jdirs = nlohmann::json::array();
+        bool failed = false;
+        for (const auto& dir : dirs) {
+            sync::SyncConfig sc;
+            sc.rebase = m_rebase;
+            if (auto map = rename::renameMap(dir); map)
+                sc.renamed = std::move(*map);
+            const auto plan = sync::planSync(dir, sc);
+            nlohmann::json jd{{"directory", dir}};
+            nlohmann::json files = nlohmann::json::array();
+            for (const auto& f : plan.files) {
+                nlohmann::json changes = nlohmann::json::array();
+                for (const auto& c : f.changes)
+                    changes.push_back({{"field", c.field}, {"from", c.from}, {"to", c.to}});
+                files.push_back({{"file", f.file}, {"changes", changes}, {"bytes", f.rewrite.tail.size()}});
+            }
+            jd["files"] = files;
+            nlohmann::json skipped = nlohmann::json::array();
+            for (const auto& e : plan.skipped) {
+                skipped.push_back({{"file", e.file}, {"error", e.describe()}});
+                std::cerr << "warning: not synced: " << e.message() << '\n';
+            }
+            jd["skipped"] = skipped;
+            if (!m_json) {
+                std::cout << (plan.empty() ? "Already in sync: " : m_dryRun ? "Would rewrite in " : "Rewriting in ") << dir
+                          << (plan.empty() ? "\n" : ":\n");
+                for (const auto& f : plan.files) {
+                    std::cout << "  " << f.file << " (" << f.edits << " string" << (f.edits == 1 ? "" : "s") << ")\n";
+                    for (const auto& c : f.changes)
+                        std::cout << "      " << c.field << ": " << c.from << " → " << c.to << '\n';
+                }
+            }
+            if (!m_dryRun && !plan.empty()) {
+                sync::SyncExecutor ex;
+                auto rep = ex.apply(plan, {}, m_rebase);
+                if (!rep) {
+                    std::cerr << "error: " << rep.error().message() << '\n';
+                    failed = true;
+                    continue;
+                }
+                jd["journal"] = rep->journalId;
+                jd["bytes_written"] = rep->bytesWritten;
+                if (!m_json)
+                    std::cout << "  " << rep->files << " file(s) rewritten, " << rep->bytesWritten
+                              << " bytes written (journal " << rep->journalId << "; undo with `podium-cli undo " << m_args.folder << "`)\n";
+            }
+            jdirs.push_back(std::move(jd));
+        }
+        out["directories"] = jdirs;
+        if (m_json)
+            printJson(std::cout, out);
+        else if (dirs.empty())
+            std::cout << "No checkpoint with ModelCheckpoint state in " << m_args.folder << ".\n";
+        return failed ? Failed : Ok;
+    }
+
+private:
+    FolderArgs m_args;
+    bool m_rebase = false, m_dryRun = false, m_json = false;
 };
 
 class RecoverCommand : public Command {
@@ -201,10 +310,9 @@ public:
     }
     int run() override
     {
-        rename::RenameExecutor ex;
         bool any = false;
         for (const auto& d : journalDirs(m_folder)) {
-            auto r = ex.recover(d, m_rollback);
+            auto r = sync::recoverAny(fs::FileSystem::real(), d, m_rollback);
             if (!r && r.error().code == ErrorCode::NothingToUndo)
                 continue;
             any = true;
@@ -212,8 +320,7 @@ public:
                 std::cerr << "error: " << r.error().message() << '\n';
                 return Failed;
             }
-            std::cout << "Rename " << r->journalId << " in " << d << ": " << r->action << " (" << r->stepsDone
-                      << " step" << (r->stepsDone == 1 ? "" : "s") << " performed).\n";
+            std::cout << "In " << d << ": " << *r << ".\n";
         }
         if (!any)
             std::cout << "No interrupted rename in " << m_folder << ".\n";
@@ -249,5 +356,6 @@ bool reportInterrupted(const std::string& folder, std::ostream& err)
 std::unique_ptr<Command> makeRenameCommand() { return std::make_unique<RenameCommand>(); }
 std::unique_ptr<Command> makeUndoCommand() { return std::make_unique<UndoCommand>(); }
 std::unique_ptr<Command> makeRecoverCommand() { return std::make_unique<RecoverCommand>(); }
+std::unique_ptr<Command> makeSyncCommand() { return std::make_unique<SyncCommand>(); }
 
 } // namespace podium::cli

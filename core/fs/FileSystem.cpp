@@ -118,6 +118,31 @@ Status FileSystem::writeFileAtomic(const std::string& path, std::string_view byt
     return syncDirectory(dir);
 }
 
+Status FileSystem::writeTail(const std::string& path, std::uint64_t offset, std::string_view bytes)
+{
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return errnoError(errno, path, "cannot open for rewriting");
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+        const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(offset + done));
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            const int e = errno;
+            ::close(fd);
+            return errnoError(e, path, "cannot write at offset " + std::to_string(offset + done));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    if (::ftruncate(fd, static_cast<off_t>(offset + bytes.size())) != 0 || ::fsync(fd) != 0) {
+        const int e = errno;
+        ::close(fd);
+        return errnoError(e, path, "cannot finish the rewrite");
+    }
+    ::close(fd);
+    return {};
+}
+
 Status FileSystem::symlink(const std::string& target, const std::string& linkPath)
 {
     if (::symlink(target.c_str(), linkPath.c_str()) != 0)

@@ -29,6 +29,9 @@ public:
     virtual Status renameReplace(const std::string& from, const std::string& to);
     virtual Status writeFileAtomic(const std::string& path, std::string_view bytes);
     virtual Status syncDirectory(const std::string& dir);
+    /// Writes `bytes` at `offset` of the existing file `path`, cuts the file just after them and fsyncs it
+    /// (the embedded-state rewrite: a new tail behind bytes that stay where they are). Never creates a file.
+    virtual Status writeTail(const std::string& path, std::uint64_t offset, std::string_view bytes);
     /// Creates symlink `linkPath` whose text is `target`; FsExists when `linkPath` exists.
     virtual Status symlink(const std::string& target, const std::string& linkPath);
     /// Creates a hard link; FsExists when `linkPath` exists.

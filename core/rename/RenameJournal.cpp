@@ -66,6 +66,17 @@ json Journal::toJson() const
         ss.push_back({{"from", s.from}, {"to", s.to}, {"move", s.move}});
     j["steps"] = std::move(ss);
     j["completed"] = completed;
+    if (!rewrites.empty() || kind == "sync" || kind == "unsync") {
+        json rs = json::array();
+        for (const auto& w : rewrites)
+            rs.push_back({{"file", w.file}, {"keep", w.keep}, {"old_size", w.oldSize}, {"new_size", w.newSize},
+                          {"old_tail", w.oldTail}, {"new_tail", w.newTail}, {"edits", w.edits},
+                          {"identity", {{"device", w.identity.device}, {"inode", w.identity.inode},
+                                        {"size", w.identity.size}, {"mtime_ns", w.identity.mtimeNs}}}});
+        j["rewrites"] = std::move(rs);
+        j["paired_with"] = pairedWith.empty() ? json(nullptr) : json(pairedWith);
+        j["rebased"] = rebased;
+    }
     return j;
 }
 
@@ -100,6 +111,22 @@ Result<Journal> Journal::fromJson(const json& j, const std::string& file)
             r.steps.push_back(std::move(st));
         }
         r.completed = j.value("completed", std::size_t{0});
+        if (j.contains("rewrites"))
+            for (const auto& w : j.at("rewrites")) {
+                JournalRewrite jw;
+                jw.file = w.at("file");
+                jw.keep = w.at("keep");
+                jw.oldSize = w.at("old_size");
+                jw.newSize = w.at("new_size");
+                jw.oldTail = w.at("old_tail");
+                jw.newTail = w.at("new_tail");
+                jw.edits = w.value("edits", std::size_t{0});
+                const auto& id = w.at("identity");
+                jw.identity = {id.at("device"), id.at("inode"), id.at("size"), id.at("mtime_ns")};
+                r.rewrites.push_back(std::move(jw));
+            }
+        if (j.contains("paired_with") && j["paired_with"].is_string()) r.pairedWith = j["paired_with"];
+        r.rebased = j.value("rebased", false);
         return r;
     } catch (const std::exception& e) {
         return Error(ErrorCode::JournalBad, std::string("malformed journal: ") + e.what()).inFile(file);
@@ -123,8 +150,17 @@ Result<std::map<std::string, std::string>> renameMap(const std::string& dir)
     if (!history)
         return std::move(history).error();
     std::map<std::string, std::string> now; // original -> current
-    for (const auto& j : *history) {
-        if (j.state != "applied")
+    // A sync rewrote the embedded names to the names of its time: start after the last one in effect
+    // (an undone sync restored the names from before it, so it does not count).
+    std::size_t from = 0;
+    for (std::size_t i = 0; i < history->size(); ++i) {
+        const auto& j = (*history)[i];
+        if (j.kind == "sync" && j.state == "applied" && j.undoneBy.empty())
+            from = i + 1;
+    }
+    for (std::size_t i = from; i < history->size(); ++i) {
+        const auto& j = (*history)[i];
+        if (j.state != "applied" || j.kind == "sync" || j.kind == "unsync")
             continue;
         std::map<std::string, std::string> step;
         for (const auto& m : j.moves)

@@ -24,9 +24,23 @@ struct JournalMove {
     ranking::FileIdentity identity;
 };
 
+/// One checkpoint whose embedded state a "sync" journal rewrites: the file keeps its first `keep` bytes; the
+/// tail after them is replaced. Both tails are kept beside the journal (`.podium/sync/<id>/`), so recovery and
+/// undo can write either one back.
+struct JournalRewrite {
+    std::string file;               ///< name in the directory
+    ranking::FileIdentity identity; ///< before the rewrite (device and inode stay; size and mtime change)
+    std::uint64_t keep = 0;
+    std::uint64_t oldSize = 0;
+    std::uint64_t newSize = 0;
+    std::string oldTail;            ///< path of the original tail, relative to the directory
+    std::string newTail;            ///< path of the new tail, relative to the directory
+    std::size_t edits = 0;          ///< strings changed
+};
+
 struct Journal {
     std::string id;                 ///< sortable: 20261130T192500Z-<random>
-    std::string kind = "rename";    ///< "rename" | "undo"
+    std::string kind = "rename";    ///< "rename" | "undo" | "sync" | "unsync"
     std::string created;            ///< ISO 8601 UTC
     std::string directory;          ///< absolute path where the files are
     std::string monitor;
@@ -35,7 +49,10 @@ struct Journal {
     std::string undoneBy;           ///< set on a plan that an undo reversed
     std::vector<JournalMove> moves;
     std::vector<Step> steps;
-    std::size_t completed = 0;      ///< steps recorded as done
+    std::size_t completed = 0;      ///< steps (or, for "sync", rewrites) recorded as done
+    std::vector<JournalRewrite> rewrites; ///< kind "sync" / "unsync"
+    std::string pairedWith;         ///< a "sync" made by `rename --sync-state`: the rename it belongs to
+    bool rebased = false;           ///< a "sync" that also replaced the embedded directory
 
     nlohmann::json toJson() const;
     static Result<Journal> fromJson(const nlohmann::json& j, const std::string& file);
@@ -51,7 +68,8 @@ Result<std::optional<Journal>> readInterrupted(const std::string& dir);
 Result<std::vector<Journal>> readHistory(const std::string& dir);
 
 /// Old name -> current name in `dir` after every applied plan of its history (renames and undos, in
-/// order). Names are file names within `dir`; names Podium did not move are absent.
+/// order) — since the last applied sync, which made the embedded names the names of its time. Names are
+/// file names within `dir`; names Podium did not move are absent.
 Result<std::map<std::string, std::string>> renameMap(const std::string& dir);
 
 /// The same for every directory of a scan, as folder-relative paths (what RankConfig::renamed wants).

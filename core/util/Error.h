@@ -76,6 +76,7 @@ namespace podium {
     X(FolderActive)                                                                                           \
     X(NothingToUndo)                                                                                          \
     X(PinRefusesRegularFile)                                                                                  \
+    X(SyncUnsupported)                                                                                        \
     /* metric logs */                                                                                         \
     X(CsvBad)                                                                                                 \
     X(EventsBadRecord)                                                                                        \

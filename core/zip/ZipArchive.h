@@ -65,6 +65,8 @@ public:
     Result<std::vector<std::uint8_t>> readRange(const ZipEntry& e, std::uint64_t offset, std::size_t length) const;
 
     bool zip64() const noexcept { return m_zip64; }
+    /// The central directory's bytes as stored (for rewriting it).
+    const std::vector<std::uint8_t>& centralDirectory() const noexcept { return m_cd; }
     std::uint64_t centralDirectoryOffset() const noexcept { return m_cdOffset; }
     std::uint64_t centralDirectorySize() const noexcept { return m_cdSize; }
     std::uint64_t endOfCentralDirectoryOffset() const noexcept { return m_eocdOffset; }

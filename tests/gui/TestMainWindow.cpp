@@ -5,6 +5,8 @@
 
 #include "support/FailingFileSystem.h"
 
+#include "checkpoint/CheckpointReader.h"
+
 #include "Actions.h"
 #include "MainWindow.h"
 #include "chart/ChartPanel.h"
@@ -218,6 +220,10 @@ void TestMainWindow::applyRenameAndUndoThroughActions()
     for (int rank = 1; rank <= 5; ++rank)
         QVERIFY(std::filesystem::exists(dir + "/best_top" + std::to_string(rank) + ".ckpt"));
     QCOMPARE(cell(w.table(), 0, RankingModel::File), QString("checkpoints/best_top1.ckpt"));
+    // "update the paths inside the checkpoints" is on by default: Lightning sees the new names
+    auto synced = checkpoint::readCheckpoint(dir + "/last.ckpt");
+    QVERIFY(bool(synced));
+    QVERIFY(synced->callbacks.at(0).bestModelPath.ends_with("/best_top1.ckpt"));
     w.actions()->find("actionUndoRename")->trigger();
     QVERIFY(settled.wait(20000));
     QVERIFY(std::filesystem::exists(dir + "/best-v4.ckpt"));

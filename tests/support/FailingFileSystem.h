@@ -23,6 +23,17 @@ public:
     Status renameReplace(const std::string& a, const std::string& b) override { return gate(a) ? fs::FileSystem::renameReplace(a, b) : failure(a); }
     Status writeFileAtomic(const std::string& p, std::string_view d) override { return gate(p) ? fs::FileSystem::writeFileAtomic(p, d) : failure(p); }
     Status syncDirectory(const std::string& p) override { return gate(p) ? fs::FileSystem::syncDirectory(p) : failure(p); }
+    /// A crash here is a torn write: the first half of the bytes reach the disk, then the process dies.
+    Status writeTail(const std::string& p, std::uint64_t off, std::string_view b) override
+    {
+        const int n = m_count;
+        if (m_failAt >= 0 && n >= m_failAt && !m_error) {
+            ++m_count;
+            (void)fs::FileSystem::writeTail(p, off, b.substr(0, b.size() / 2));
+            throw SimulatedCrash{n};
+        }
+        return gate(p) ? fs::FileSystem::writeTail(p, off, b) : failure(p);
+    }
     Status symlink(const std::string& t, const std::string& l) override { return gate(l) ? fs::FileSystem::symlink(t, l) : failure(l); }
     Status hardlink(const std::string& t, const std::string& l) override { return gate(l) ? fs::FileSystem::hardlink(t, l) : failure(l); }
     Status remove(const std::string& p) override { return gate(p) ? fs::FileSystem::remove(p) : failure(p); }

@@ -5,6 +5,9 @@
 #include "rename/NameTemplate.h"
 #include "rename/RankLinks.h"
 #include "rename/RenameExecutor.h"
+#include "sync/StateSync.h"
+
+#include <QCheckBox>
 
 #include <QDialog>
 #include <QDialogButtonBox>
@@ -91,6 +94,11 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
     auto* table = movesTable({tr("Rank"), tr("Now"), tr("New name")});
     table->setObjectName("renameTable");
     layout->addWidget(table);
+    auto* syncBox = new QCheckBox(tr("Also update the paths inside the checkpoints (so Lightning's resume and "
+                                     "ckpt_path=\"best\" see the new names)"));
+    syncBox->setObjectName("renameSyncState");
+    syncBox->setChecked(m_syncState);
+    layout->addWidget(syncBox);
     auto* problem = new QLabel;
     problem->setObjectName("renameProblem");
     problem->setWordWrap(true);
@@ -126,6 +134,7 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
         return;
     }
     m_template = QString::fromStdString(pc.nameTemplate);
+    m_syncState = syncBox->isChecked();
     const auto ids = rename::identitiesIn(state->scan, g.directory);
     rename::RenameExecutor ex;
     rename::ApplyOptions opts;
@@ -150,12 +159,23 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
         emit changed();
         return;
     }
+    QString syncNote;
+    if (m_syncState) {
+        sync::SyncConfig sc;
+        if (auto map = rename::renameMap(dir); map)
+            sc.renamed = std::move(*map);
+        auto synced = sync::SyncExecutor().apply(sync::planSync(dir, sc), r->journalId);
+        syncNote = synced ? tr("The paths inside %1 checkpoint(s) were updated.").arg(synced->files)
+                          : tr("The paths inside the checkpoints were NOT updated: %1").arg(QString::fromStdString(synced.error().message()));
+    }
     // The result summary: what moved, and how to take it back.
     QDialog done(m_parent);
     done.setObjectName("renameResult");
     done.setWindowTitle(tr("Rename applied"));
     auto* dl = new QVBoxLayout(&done);
-    dl->addWidget(new QLabel(tr("Renamed %1 checkpoint(s). Edit ▸ Undo Rename puts the names back.").arg(r->moved.size())));
+    dl->addWidget(new QLabel(tr("Renamed %1 checkpoint(s). Ranking ▸ Undo Rename puts the names back.").arg(r->moved.size())));
+    if (!syncNote.isEmpty())
+        dl->addWidget(new QLabel(syncNote));
     auto* result = movesTable({tr("Rank"), tr("Was"), tr("Now")});
     std::vector<std::array<QString, 3>> rows;
     for (const auto& m : plan->moves)
@@ -176,13 +196,12 @@ void RenameController::undoRename(std::shared_ptr<const FolderState> state, int 
     if (!state || groupIndex < 0 || groupIndex >= static_cast<int>(state->ranking.groups.size()))
         return;
     const auto& g = state->ranking.groups[static_cast<std::size_t>(groupIndex)];
-    rename::RenameExecutor ex;
-    auto r = ex.undo(groupDir(*state, g));
+    auto r = sync::undoLast(fs::FileSystem::real(), groupDir(*state, g));
     if (!r) {
         emit message(QString::fromStdString(r.error().message()));
         return;
     }
-    emit message(tr("Undone: %1 checkpoint(s) have their old names again.").arg(r->moved.size()));
+    emit message(tr("Undone: %1.").arg(QString::fromStdString(*r)));
     emit changed();
 }
 
@@ -230,13 +249,12 @@ void RenameController::offerRecovery(std::shared_ptr<const FolderState> state)
         const bool doComplete = DialogSeam::answer ? answer == QDialog::Accepted : box.clickedButton() == complete;
         if (!doRollback && !doComplete)
             continue;
-        rename::RenameExecutor ex;
-        auto r = ex.recover(dir, doRollback);
+        auto r = sync::recoverAny(fs::FileSystem::real(), dir, doRollback);
         if (!r) {
             emit message(QString::fromStdString(r.error().message()));
             continue;
         }
-        emit message(tr("Rename %1 %2.").arg(QString::fromStdString(r->journalId), QString::fromStdString(r->action)));
+        emit message(QString::fromStdString(*r));
     }
     emit changed();
 }

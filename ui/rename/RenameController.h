@@ -41,6 +41,7 @@ signals:
 private:
     QWidget* m_parent;
     QString m_template;
+    bool m_syncState = true;
 };
 
 } // namespace podium::ui

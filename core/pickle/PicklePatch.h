@@ -1,0 +1,25 @@
+// PicklePatch: rewrite chosen string arguments of a pickle and nothing else.
+//
+// The pickle is walked opcode by opcode with the shared Opcodes table (never executed); every opcode is
+// copied byte for byte except the string opcodes named by offset, which are re-encoded with their new text
+// (BINUNICODE family; SHORT_BINUNICODE when it still fits). A memoised string is one opcode followed by
+// BINPUTs, and every later reference is a BINGET of the memo slot, so patching the opcode changes every
+// reference. FRAME lengths (protocol 4+) are recomputed for frames whose content changed size.
+#pragma once
+
+#include "util/ByteReader.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace podium::pickle {
+
+/// offset of a string opcode (relative to the pickle's first byte) → its new text (UTF-8).
+using StringEdits = std::map<std::uint64_t, std::string>;
+
+/// The patched pickle. Errors: PickleBadArgument when an offset is not a string opcode or not an opcode
+/// boundary, the pickle's own errors (truncated, unknown opcode) with offsets.
+Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& edits);
+
+} // namespace podium::pickle

@@ -1,0 +1,91 @@
+// StateSync: rewrite the ModelCheckpoint state embedded in checkpoints so that its paths name the files as
+// they are now — after Podium renamed them (the rename history), and, with `rebase`, in the folder where they
+// are now (a run copied from a cluster resumes with its top-k intact instead of Lightning's "The dirpath has
+// changed … won't be reloaded").
+//
+// What changes, per ModelCheckpoint state in checkpoint["callbacks"]: `dirpath`, `best_model_path`,
+// `kth_best_model_path`, `last_model_path` and the keys of `best_k_models`. A path under the embedded dirpath
+// keeps its place but gets the file's current name (and, rebased, the current directory); other paths are
+// left alone. Only those string opcodes are patched (pickle/PicklePatch); every other byte of the pickle, and
+// every tensor record of the zip, stays as it was (zip/ZipRewrite). The legacy (non-zip) format is refused
+// with SyncUnsupported for now.
+//
+// planSync is pure with respect to the disk (it reads, never writes); SyncExecutor (below) applies a plan
+// under a journal, undoes it and recovers an interrupted one.
+#pragma once
+
+#include "fs/FileSystem.h"
+#include "rename/RenameJournal.h"
+#include "zip/ZipRewrite.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace podium::sync {
+
+struct PathChange {
+    std::string field;  ///< "dirpath", "best_model_path", "best_k_models", ...
+    std::string from;
+    std::string to;
+};
+
+struct FileSync {
+    std::string file;                  ///< name in the directory
+    ranking::FileIdentity identity;
+    std::vector<PathChange> changes;   ///< empty: the file already says the right thing
+    std::size_t edits = 0;             ///< string opcodes patched (a memoised string counts once)
+    zip::TailRewrite rewrite;
+};
+
+struct SyncConfig {
+    bool rebase = false;
+    /// Embedded file name → current file name in this directory (rename::renameMap).
+    std::map<std::string, std::string> renamed;
+    /// Sets best_model_path of every state to this file of the directory (the pin), when not empty.
+    std::string bestModelFile;
+};
+
+struct SyncPlan {
+    std::string directory;             ///< absolute
+    std::vector<FileSync> files;       ///< only files that change
+    std::vector<Error> skipped;        ///< checkpoints that could not be planned (named, with why)
+    bool empty() const noexcept { return files.empty(); }
+};
+
+/// Plans the rewrite of every checkpoint file (`*.ckpt`, not links) directly in `dirAbs`.
+SyncPlan planSync(const std::string& dirAbs, const SyncConfig& config);
+
+/// The same for one file (for tests and the fuzz target). Errors: SyncUnsupported (legacy format), the reader's.
+Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config);
+
+struct SyncReport {
+    std::string journalId;
+    std::size_t files = 0;
+    std::uint64_t bytesWritten = 0;    ///< into checkpoint files (tails), excluding the journal's copies
+};
+
+class SyncExecutor {
+public:
+    explicit SyncExecutor(fs::FileSystem& fs = fs::FileSystem::real()) : m_fs(fs) {}
+    /// Applies `plan` under a journal (kind "sync"). The tails (old and new) are durable beside the journal
+    /// before the first checkpoint is touched. Errors: JournalInterrupted, FsIdentityChanged, the file system's.
+    Result<SyncReport> apply(const SyncPlan& plan, const std::string& pairedWith = {}, bool rebased = false);
+    /// Writes the original tails back (journal kind "unsync") and marks the sync undone.
+    Result<SyncReport> undo(const std::string& dirAbs, const rename::Journal& sync);
+    /// Completes an interrupted sync, or with `rollback` restores the original bytes.
+    Result<SyncReport> recover(const std::string& dirAbs, const rename::Journal& interrupted, bool rollback);
+
+private:
+    Status writeJournal(const std::string& dirAbs, const rename::Journal& j);
+    Status finish(const std::string& dirAbs, rename::Journal& j);
+    fs::FileSystem& m_fs;
+};
+
+/// Undo for a directory: the last thing Podium did there — a sync (and the rename it was paired with), or a
+/// rename. Errors: NothingToUndo, the executors'.
+Result<std::string> undoLast(fs::FileSystem& fs, const std::string& dirAbs);
+/// Recovery for a directory whatever was interrupted (a rename or a sync). Errors: NothingToUndo, JournalBad.
+Result<std::string> recoverAny(fs::FileSystem& fs, const std::string& dirAbs, bool rollback);
+
+} // namespace podium::sync
