@@ -46,11 +46,16 @@ Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& 
     std::size_t applied = 0;
     // the open frame: where its length field is in `out`, where its content ends in the input
     std::optional<std::size_t> frameLengthAt;
-    std::size_t frameEnd = 0;
+    std::size_t frameEnd = 0, frameInStart = 0;
+    std::uint64_t frameLength = 0;
     int protocol = 0;
-    auto closeFrame = [&] {
+    // A frame's new length is its declared length plus what the edits inside it added: a frame that declares
+    // more than it holds (accepted by unpicklers when STOP comes first) keeps its declaration.
+    auto closeFrame = [&](std::size_t inPos) {
         if (frameLengthAt) {
-            const std::uint64_t len = out.size() - (*frameLengthAt + 8);
+            const std::uint64_t produced = out.size() - (*frameLengthAt + 8);
+            const std::uint64_t consumed = inPos - frameInStart;
+            const std::uint64_t len = frameLength + produced - consumed;
             for (int i = 0; i < 8; ++i)
                 out[*frameLengthAt + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (8 * i));
             frameLengthAt.reset();
@@ -60,7 +65,7 @@ Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& 
         for (;;) {
             const std::size_t start = r.pos();
             if (frameLengthAt && start >= frameEnd)
-                closeFrame();
+                closeFrame(start);
             if (r.atEnd())
                 r.fail(ErrorCode::PickleNoStop, "the pickle ends without STOP");
             const std::uint8_t byte = r.u8("opcode");
@@ -81,10 +86,12 @@ Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& 
                 encodeString(out, edit->second, protocol >= 4);
                 ++applied;
             } else if (info->op == Op::FRAME) {
-                closeFrame();
+                closeFrame(start);
                 out.push_back(byte);
                 frameLengthAt = out.size();
                 putLE(out, 0, 8);
+                frameLength = arg.u;
+                frameInStart = r.pos();
                 frameEnd = r.pos() + static_cast<std::size_t>(std::min<std::uint64_t>(arg.u, r.left()));
             } else {
                 out.insert(out.end(), pickle.begin() + static_cast<std::ptrdiff_t>(start), pickle.begin() + static_cast<std::ptrdiff_t>(r.pos()));
@@ -95,7 +102,7 @@ Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& 
     } catch (const ParseFailure& f) {
         return f.error;
     }
-    closeFrame();
+    closeFrame(r.pos());
     if (applied != edits.size())
         return Error(ErrorCode::PickleBadArgument, std::to_string(edits.size() - applied) + " edit(s) name no opcode boundary", edits.begin()->first, "data.pkl");
     // anything after STOP (torch never writes any) is kept
