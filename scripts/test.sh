@@ -23,4 +23,23 @@ echo "== fuzz smoke"
 cmake --preset fuzz
 cmake --build --preset fuzz -j "$jobs"
 tests/fuzz/run_smoke.sh build/fuzz "${FUZZ_SECONDS:-20}"
+echo "== packaging: validate, stage, package, install"
+scripts/package.sh
+appstreamcli validate --no-net build/release/installer/io.github.podium.Podium.metainfo.xml
+desktop-file-validate installer/io.github.podium.Podium.desktop
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+cmake --install build/release --prefix "$stage"
+"$stage/bin/podium-cli" --version
+"$stage/bin/podium-cli" rank tests/data/fixtures/seed-static-name
+"$stage/bin/podium" --version
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+$sudo dpkg -i build/release/podium_*_amd64.deb
+/usr/bin/podium-cli --version
+/usr/bin/podium-cli path tests/data/fixtures/seed-static-name --rank 2
+/usr/bin/podium --version
+test -f /usr/share/applications/io.github.podium.Podium.desktop
+test -f /usr/share/icons/hicolor/scalable/apps/io.github.podium.Podium.svg
+man -w podium-cli >/dev/null 2>&1 || test -f /usr/share/man/man1/podium-cli.1.gz || test -f /usr/share/man/man1/podium-cli.1
 echo "all tests passed"

@@ -45,26 +45,27 @@ Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& 
     ByteReader r(pickle, ErrorCode::PickleTruncated, "data.pkl");
     std::size_t applied = 0;
     // the open frame: where its length field is in `out`, where its content ends in the input
-    std::optional<std::size_t> frameLengthAt;
+    std::size_t frameLengthAt = 0;
+    bool inFrame = false;
     std::size_t frameEnd = 0, frameInStart = 0;
     std::uint64_t frameLength = 0;
     int protocol = 0;
     // A frame's new length is its declared length plus what the edits inside it added: a frame that declares
     // more than it holds (accepted by unpicklers when STOP comes first) keeps its declaration.
     auto closeFrame = [&](std::size_t inPos) {
-        if (frameLengthAt) {
-            const std::uint64_t produced = out.size() - (*frameLengthAt + 8);
+        if (inFrame) {
+            const std::uint64_t produced = out.size() - (frameLengthAt + 8);
             const std::uint64_t consumed = inPos - frameInStart;
             const std::uint64_t len = frameLength + produced - consumed;
             for (int i = 0; i < 8; ++i)
-                out[*frameLengthAt + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (8 * i));
-            frameLengthAt.reset();
+                out[frameLengthAt + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(len >> (8 * i));
+            inFrame = false;
         }
     };
     try {
         for (;;) {
             const std::size_t start = r.pos();
-            if (frameLengthAt && start >= frameEnd)
+            if (inFrame && start >= frameEnd)
                 closeFrame(start);
             if (r.atEnd())
                 r.fail(ErrorCode::PickleNoStop, "the pickle ends without STOP");
@@ -89,6 +90,7 @@ Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& 
                 closeFrame(start);
                 out.push_back(byte);
                 frameLengthAt = out.size();
+                inFrame = true;
                 putLE(out, 0, 8);
                 frameLength = arg.u;
                 frameInStart = r.pos();
