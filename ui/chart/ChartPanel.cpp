@@ -104,7 +104,7 @@ ChartPanel::ChartPanel(QWidget* parent)
     setObjectName("chartPanel");
     d->chart = new QChart;
     d->chart->setMargins(QMargins(4, 4, 4, 4));
-    d->chart->legend()->setAlignment(Qt::AlignBottom);
+    d->chart->legend()->setAlignment(Qt::AlignRight); // a short chart keeps its height for the plot
     d->view = new ChartView(d->chart);
     d->view->setObjectName("chartView");
     d->view->setRenderHint(QPainter::Antialiasing);
@@ -167,6 +167,14 @@ ChartPanel::ChartPanel(QWidget* parent)
 ChartPanel::~ChartPanel()
 {
     delete d;
+}
+
+void ChartPanel::resizeEvent(QResizeEvent* e)
+{
+    QWidget::resizeEvent(e);
+    const bool roomy = d->view->height() >= 260;
+    for (QAbstractAxis* a : d->chart->axes())
+        a->setTitleVisible(roomy);
 }
 
 void ChartPanel::changeEvent(QEvent* e)
@@ -581,6 +589,10 @@ void ChartPanel::rebuild()
             }
         }
     }
+    // small charts: no axis titles, so the tick labels keep their room
+    const bool roomy = d->view->height() >= 260;
+    for (QAbstractAxis* a : chart->axes())
+        a->setTitleVisible(roomy);
     const bool empty = chart->series().isEmpty();
     m_empty->setVisible(empty);
     if (empty)
