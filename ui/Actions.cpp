@@ -16,6 +16,7 @@ Actions::Actions(QObject* parent) : QObject(parent)
     quit = make("actionQuit", tr("&Quit"), QKeySequence::Quit, "application-exit");
     applyRename = make("actionApplyRename", tr("Apply &Rename…"), QKeySequence(Qt::CTRL | Qt::Key_R), "edit-rename");
     undoRename = make("actionUndoRename", tr("&Undo Rename"), QKeySequence::Undo, "edit-undo");
+    syncState = make("actionSyncState", tr("Update &Paths Inside Checkpoints…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_U));
     recoverRename = make("actionRecoverRename", tr("Re&cover Interrupted Rename…"), QKeySequence());
     createRankLinks = make("actionCreateRankLinks", tr("Create Rank &Links"), QKeySequence(Qt::CTRL | Qt::Key_L), "insert-link");
     pin = make("actionPin", tr("&Pin as Best"), QKeySequence(Qt::CTRL | Qt::Key_P), "emblem-favorite");
@@ -27,7 +28,7 @@ Actions::Actions(QObject* parent) : QObject(parent)
     const QString noSelection = tr("Select a checkpoint first");
     for (QAction* a : {reload, undoRename, exportManifest, chooseLogs})
         setEnabled(a, false, noFolder);
-    for (QAction* a : {applyRename, createRankLinks})
+    for (QAction* a : {applyRename, createRankLinks, syncState})
         setEnabled(a, false, tr("Open a folder with ranked checkpoints first"));
     for (QAction* a : {copyPath, copySnippet, reveal, inspect, pin})
         setEnabled(a, false, noSelection);

@@ -23,6 +23,7 @@ public:
     QAction* applyRename = nullptr;     ///< "actionApplyRename", Ctrl+R
     QAction* undoRename = nullptr;      ///< "actionUndoRename", Ctrl+Z
     QAction* recoverRename = nullptr;   ///< "actionRecoverRename"
+    QAction* syncState = nullptr;       ///< "actionSyncState": rewrite the paths inside the checkpoints
     QAction* createRankLinks = nullptr; ///< "actionCreateRankLinks", Ctrl+L
     QAction* pin = nullptr;             ///< "actionPin", Ctrl+P
     QAction* unpin = nullptr;           ///< "actionUnpin", Ctrl+Shift+P

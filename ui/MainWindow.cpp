@@ -152,6 +152,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_actions->applyRename, &QAction::triggered, this, [this, state] { m_rename->applyRename(state(), m_groups->currentIndex()); });
     connect(m_actions->undoRename, &QAction::triggered, this, [this, state] { m_rename->undoRename(state(), m_groups->currentIndex()); });
     connect(m_actions->createRankLinks, &QAction::triggered, this, [this, state] { m_rename->createRankLinks(state(), m_groups->currentIndex()); });
+    connect(m_actions->syncState, &QAction::triggered, this, [this, state] { m_rename->syncState(state(), m_groups->currentIndex()); });
     connect(m_actions->recoverRename, &QAction::triggered, this, [this, state] { m_rename->offerRecovery(state()); });
     connect(m_actions->pin, &QAction::triggered, this, [this, state] { m_pins->pin(state(), selectedFile()); });
     connect(m_actions->unpin, &QAction::triggered, this, [this, state] { m_pins->unpin(state()); });
@@ -216,6 +217,7 @@ void MainWindow::buildMenus()
     ranking->addAction(m_actions->applyRename);
     ranking->addAction(m_actions->undoRename);
     ranking->addAction(m_actions->createRankLinks);
+    ranking->addAction(m_actions->syncState);
     ranking->addSeparator();
     ranking->addAction(m_actions->recoverRename);
     auto* view = menuBar()->addMenu(tr("&View"));
@@ -329,6 +331,9 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
     Actions::setEnabled(m_actions->applyRename, ranked && writable && state->interrupted.empty(),
                         state->interrupted.empty() ? whyNot : tr("An interrupted rename must be recovered first"));
     Actions::setEnabled(m_actions->createRankLinks, ranked && writable, whyNot);
+    const bool hasState = ranked && state->ranking.groups[0].stateKey.rfind("filename:", 0) != 0;
+    Actions::setEnabled(m_actions->syncState, hasState && writable && state->interrupted.empty(),
+                        !ranked ? whyNot : !hasState ? tr("These checkpoints carry no ModelCheckpoint state") : tr("The folder is read-only"));
     Actions::setEnabled(m_actions->unpin, state->pin.has_value(), tr("Nothing is pinned in this folder"));
     Actions::setEnabled(m_actions->recoverRename, !state->interrupted.empty(), tr("No interrupted rename in this folder"));
 

@@ -19,6 +19,7 @@
 #include "table/RankingModel.h"
 
 #include <QAbstractItemModelTester>
+#include <QCheckBox>
 #include <QClipboard>
 #include <QMimeData>
 #include <QSettings>
@@ -98,6 +99,7 @@ private slots:
     void newCheckpointsAppearByThemselves();
     void templateAndRecentFoldersPersist();
     void bundledExampleChartsTheLoggedCurves();
+    void syncStateRebasesTheMovedRun();
 };
 
 void TestMainWindow::showsTheRanksOfTruth()
@@ -462,6 +464,34 @@ void TestMainWindow::bundledExampleChartsTheLoggedCurves()
     QCOMPARE(chart->visibleCurves(), QStringList{"val/loss"});
     chart->setXAxis(XAxisKind::Epoch);
     QCOMPARE(chart->curvePoints("val/loss", true).first().x(), 0.0); // epoch 0's validation
+}
+
+void TestMainWindow::syncStateRebasesTheMovedRun()
+{
+    QTemporaryDir tmp;
+    const std::string dir = copyCheckpoints(tmp, "seed-static-name");
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        std::filesystem::permissions(e.path(), std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+    MainWindow w;
+    QVERIFY(openAndWait(w, tmp.path()));
+    QStringList asked;
+    bool rebaseOffered = false;
+    DialogSeam::answer = [&](QDialog* d) {
+        asked << d->objectName();
+        if (auto* box = d->findChild<QCheckBox*>("syncRebase"))
+            rebaseOffered = box->isChecked(); // the embedded /data/runs/... is not where the files are
+        return int(QDialog::Accepted);
+    };
+    QSignalSpy settled(&w, &MainWindow::settled);
+    w.actions()->find("actionSyncState")->trigger();
+    DialogSeam::answer = nullptr;
+    QVERIFY(settled.wait(20000));
+    QCOMPARE(asked, QStringList{"syncPreview"});
+    QVERIFY(rebaseOffered);
+    auto c = checkpoint::readCheckpoint(dir + "/best-v4.ckpt");
+    QVERIFY(bool(c));
+    QCOMPARE(c->callbacks.at(0).dirpath, std::filesystem::absolute(dir).lexically_normal().string());
+    QCOMPARE(cell(w.table(), 0, RankingModel::File), QString("checkpoints/best-v4.ckpt")); // still ranked the same
 }
 
 int main(int argc, char** argv)

@@ -172,7 +172,7 @@ ChartPanel::~ChartPanel()
 void ChartPanel::resizeEvent(QResizeEvent* e)
 {
     QWidget::resizeEvent(e);
-    const bool roomy = d->view->height() >= 260;
+    const bool roomy = d->view->height() >= 200;
     for (QAbstractAxis* a : d->chart->axes())
         a->setTitleVisible(roomy);
 }
@@ -590,7 +590,7 @@ void ChartPanel::rebuild()
         }
     }
     // small charts: no axis titles, so the tick labels keep their room
-    const bool roomy = d->view->height() >= 260;
+    const bool roomy = d->view->height() >= 200;
     for (QAbstractAxis* a : chart->axes())
         a->setTitleVisible(roomy);
     const bool empty = chart->series().isEmpty();

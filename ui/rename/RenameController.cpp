@@ -230,6 +230,72 @@ void RenameController::createRankLinks(std::shared_ptr<const FolderState> state,
     emit changed();
 }
 
+void RenameController::syncState(std::shared_ptr<const FolderState> state, int groupIndex)
+{
+    if (!state || groupIndex < 0 || groupIndex >= static_cast<int>(state->ranking.groups.size()))
+        return;
+    const auto& g = state->ranking.groups[static_cast<std::size_t>(groupIndex)];
+    const std::string dir = groupDir(*state, g);
+    sync::SyncConfig sc;
+    if (auto map = rename::renameMap(dir); map)
+        sc.renamed = std::move(*map);
+    sc.rebase = !g.embeddedDirpath.empty() && g.embeddedDirpath != dir;
+
+    QDialog d(m_parent);
+    d.setObjectName("syncPreview");
+    d.setWindowTitle(tr("Update Paths Inside Checkpoints"));
+    auto* layout = new QVBoxLayout(&d);
+    auto* intro = new QLabel(tr("Lightning keeps the top-k bookkeeping inside every checkpoint, with the paths of the "
+                                "training machine (%1). Rewrite those paths so that a resume and ckpt_path=\"best\" "
+                                "find the files as they are now. Only the paths change; Undo puts the original bytes back.")
+                                 .arg(QString::fromStdString(g.embeddedDirpath)));
+    intro->setWordWrap(true);
+    layout->addWidget(intro);
+    auto* rebase = new QCheckBox(tr("Also point them at this folder (%1)").arg(QString::fromStdString(dir)));
+    rebase->setObjectName("syncRebase");
+    rebase->setChecked(sc.rebase);
+    layout->addWidget(rebase);
+    auto* table = movesTable({tr("File"), tr("Field"), tr("New path")});
+    table->setObjectName("syncTable");
+    layout->addWidget(table);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Cancel);
+    QPushButton* apply = buttons->addButton(tr("Rewrite"), QDialogButtonBox::AcceptRole);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &d, &QDialog::accept);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &d, &QDialog::reject);
+    layout->addWidget(buttons);
+    sync::SyncPlan plan;
+    auto refresh = [&] {
+        sc.rebase = rebase->isChecked();
+        plan = sync::planSync(dir, sc);
+        std::vector<std::array<QString, 3>> rows;
+        for (const auto& f : plan.files)
+            for (const auto& c : f.changes)
+                rows.push_back({QString::fromStdString(f.file), QString::fromStdString(c.field), QString::fromStdString(c.to)});
+        for (const auto& e : plan.skipped)
+            rows.push_back({QString::fromStdString(e.file), tr("not rewritten"), QString::fromStdString(e.describe())});
+        fillTable(table, rows);
+        apply->setEnabled(!plan.empty());
+    };
+    QObject::connect(rebase, &QCheckBox::toggled, &d, refresh);
+    refresh();
+    d.resize(720, 380);
+    if (DialogSeam::exec(&d) != QDialog::Accepted)
+        return;
+    if (plan.empty()) {
+        emit message(tr("The paths inside the checkpoints already name the files as they are."));
+        return;
+    }
+    auto r = sync::SyncExecutor().apply(plan, {}, sc.rebase);
+    if (!r) {
+        emit message(QString::fromStdString(r.error().message()));
+        emit changed();
+        return;
+    }
+    emit message(tr("Updated the paths inside %1 checkpoint(s) (%2 bytes written); Undo Rename restores them.")
+                     .arg(r->files).arg(r->bytesWritten));
+    emit changed();
+}
+
 void RenameController::offerRecovery(std::shared_ptr<const FolderState> state)
 {
     if (!state || state->interrupted.empty())

@@ -24,6 +24,9 @@ public:
     void undoRename(std::shared_ptr<const FolderState> state, int groupIndex);
     /// Gives every ranked checkpoint of the group a rank link ({stem}_top{rank}.ckpt → the file).
     void createRankLinks(std::shared_ptr<const FolderState> state, int groupIndex);
+    /// Rewrites the paths inside the checkpoints of the group's directory (preview first; "rebase" on when the
+    /// embedded directory is not where the files are).
+    void syncState(std::shared_ptr<const FolderState> state, int groupIndex);
     /// Offers to complete (or roll back) the interrupted renames of `state` (FolderState::interrupted).
     /// Through DialogSeam the answer is QDialog::Accepted (complete), kAnswerRollBack or Rejected (later).
     void offerRecovery(std::shared_ptr<const FolderState> state);
