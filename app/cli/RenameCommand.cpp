@@ -253,7 +253,7 @@ public:
                 nlohmann::json changes = nlohmann::json::array();
                 for (const auto& c : f.changes)
                     changes.push_back({{"field", c.field}, {"from", c.from}, {"to", c.to}});
-                files.push_back({{"file", f.file}, {"changes", changes}, {"bytes", f.rewrite.tail.size()}});
+                files.push_back({{"file", f.file}, {"changes", changes}, {"bytes", f.bytesToWrite()}, {"whole_file", f.whole}});
             }
             jd["files"] = files;
             nlohmann::json skipped = nlohmann::json::array();
@@ -266,7 +266,8 @@ public:
                 std::cout << (plan.empty() ? "Already in sync: " : m_dryRun ? "Would rewrite in " : "Rewriting in ") << dir
                           << (plan.empty() ? "\n" : ":\n");
                 for (const auto& f : plan.files) {
-                    std::cout << "  " << f.file << " (" << f.edits << " string" << (f.edits == 1 ? "" : "s") << ")\n";
+                    std::cout << "  " << f.file << " (" << f.edits << " string" << (f.edits == 1 ? "" : "s")
+                              << (f.whole ? ", legacy format: the whole file is rewritten, " + std::to_string(f.bytesToWrite() >> 20) + " MiB; the original is kept for undo" : std::string()) << ")\n";
                     for (const auto& c : f.changes)
                         std::cout << "      " << c.field << ": " << c.from << " → " << c.to << '\n';
                 }

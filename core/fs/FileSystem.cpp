@@ -1,5 +1,7 @@
 #include "fs/FileSystem.h"
 
+#include <algorithm>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -141,6 +143,67 @@ Status FileSystem::writeTail(const std::string& path, std::uint64_t offset, std:
     }
     ::close(fd);
     return {};
+}
+
+Status FileSystem::writeFileSpliced(const std::string& path, const std::string& source, std::uint64_t from,
+                                    std::uint64_t to, std::string_view replacement)
+{
+    const int in = ::open(source.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return errnoError(errno, source, "cannot open");
+    struct stat st {};
+    if (::fstat(in, &st) != 0 || to < from || static_cast<std::uint64_t>(st.st_size) < to) {
+        ::close(in);
+        return Error(ErrorCode::InvalidArgument, "the range to replace is not inside the file").inFile(source);
+    }
+    const std::string dir = parentOf(path);
+    const std::string tmp = path + ".splice.tmp";
+    ::unlink(tmp.c_str());
+    const int out = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (out < 0) {
+        const int e = errno;
+        ::close(in);
+        return errnoError(e, path, "cannot create a temporary file beside it");
+    }
+    auto fail = [&](int e, const std::string& what) {
+        ::close(in);
+        ::close(out);
+        ::unlink(tmp.c_str());
+        return errnoError(e, path, what);
+    };
+    auto writeAll = [&](const char* p, std::size_t n) {
+        while (n > 0) {
+            const ssize_t w = ::write(out, p, n);
+            if (w < 0) { if (errno == EINTR) continue; return false; }
+            p += w;
+            n -= static_cast<std::size_t>(w);
+        }
+        return true;
+    };
+    std::vector<char> buf(1 << 20);
+    auto copyRange = [&](std::uint64_t a, std::uint64_t b) {
+        while (a < b) {
+            const ssize_t r = ::pread(in, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(buf.size(), b - a)), static_cast<off_t>(a));
+            if (r < 0) { if (errno == EINTR) continue; return false; }
+            if (r == 0) { errno = EIO; return false; }
+            if (!writeAll(buf.data(), static_cast<std::size_t>(r))) return false;
+            a += static_cast<std::uint64_t>(r);
+        }
+        return true;
+    };
+    if (!copyRange(0, from) || !writeAll(replacement.data(), replacement.size()) ||
+        !copyRange(to, static_cast<std::uint64_t>(st.st_size)))
+        return fail(errno, "cannot write the rewritten copy");
+    if (::fsync(out) != 0)
+        return fail(errno, "cannot sync");
+    ::close(in);
+    ::close(out);
+    if (::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int e = errno;
+        ::unlink(tmp.c_str());
+        return errnoError(e, path, "cannot put the rewritten copy in place");
+    }
+    return syncDirectory(dir);
 }
 
 Status FileSystem::symlink(const std::string& target, const std::string& linkPath)

@@ -32,6 +32,10 @@ public:
     /// Writes `bytes` at `offset` of the existing file `path`, cuts the file just after them and fsyncs it
     /// (the embedded-state rewrite: a new tail behind bytes that stay where they are). Never creates a file.
     virtual Status writeTail(const std::string& path, std::uint64_t offset, std::string_view bytes);
+    /// Creates `path` atomically (temporary file, fsync, rename, fsync of the directory) as a copy of `source`
+    /// whose bytes [from, to) are replaced by `replacement` — a whole-file rewrite, copied in 1 MiB chunks.
+    virtual Status writeFileSpliced(const std::string& path, const std::string& source, std::uint64_t from,
+                                    std::uint64_t to, std::string_view replacement);
     /// Creates symlink `linkPath` whose text is `target`; FsExists when `linkPath` exists.
     virtual Status symlink(const std::string& target, const std::string& linkPath);
     /// Creates a hard link; FsExists when `linkPath` exists.

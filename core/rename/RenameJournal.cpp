@@ -70,7 +70,7 @@ json Journal::toJson() const
         json rs = json::array();
         for (const auto& w : rewrites)
             rs.push_back({{"file", w.file}, {"keep", w.keep}, {"old_size", w.oldSize}, {"new_size", w.newSize},
-                          {"old_tail", w.oldTail}, {"new_tail", w.newTail}, {"edits", w.edits},
+                          {"old_tail", w.oldTail}, {"new_tail", w.newTail}, {"edits", w.edits}, {"whole", w.whole},
                           {"identity", {{"device", w.identity.device}, {"inode", w.identity.inode},
                                         {"size", w.identity.size}, {"mtime_ns", w.identity.mtimeNs}}}});
         j["rewrites"] = std::move(rs);
@@ -121,6 +121,7 @@ Result<Journal> Journal::fromJson(const json& j, const std::string& file)
                 jw.oldTail = w.at("old_tail");
                 jw.newTail = w.at("new_tail");
                 jw.edits = w.value("edits", std::size_t{0});
+                jw.whole = w.value("whole", false);
                 const auto& id = w.at("identity");
                 jw.identity = {id.at("device"), id.at("inode"), id.at("size"), id.at("mtime_ns")};
                 r.rewrites.push_back(std::move(jw));

@@ -36,6 +36,9 @@ struct JournalRewrite {
     std::string oldTail;            ///< path of the original tail, relative to the directory
     std::string newTail;            ///< path of the new tail, relative to the directory
     std::size_t edits = 0;          ///< strings changed
+    /// A whole-file rewrite (the legacy format): oldTail/newTail are then complete copies — a hard link to the
+    /// original and the rewritten file — installed by link + rename; the file's inode changes.
+    bool whole = false;
 };
 
 struct Journal {

@@ -51,9 +51,6 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
     auto tf = checkpoint::TorchFile::open(**src);
     if (!tf)
         return std::move(tf).error();
-    if ((*tf)->format() != checkpoint::Format::Zip)
-        return Error(ErrorCode::SyncUnsupported, "the legacy (non-zip) torch format is not rewritten yet; "
-                                                  "re-save it with torch >= 1.6 to sync it").inFile(path);
     auto id = ranking::identityOf(path);
     if (!id)
         return std::move(id).error();
@@ -110,6 +107,13 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
     auto patched = pickle::patchStrings(pickleBytes, edits);
     if (!patched)
         return std::move(patched).error().inFile(path);
+    if ((*tf)->format() == checkpoint::Format::Legacy) {
+        out.whole = true;
+        out.spliceFrom = doc.begin; // the legacy reader's buffer starts at the file's first byte
+        out.spliceTo = doc.end;
+        out.replacement = std::move(*patched);
+        return out;
+    }
     auto rw = zip::planReplaceEntry(*(*tf)->zipArchive(), (*tf)->zipPrefix() + "/data.pkl", *patched, id->size);
     if (!rw)
         return std::move(rw).error().inFile(path);
@@ -182,10 +186,27 @@ Result<SyncReport> SyncExecutor::apply(const SyncPlan& plan, const std::string& 
         auto now = ranking::identityOf(path, false);
         if (!now || !(*now == f.identity))
             return Error(ErrorCode::FsIdentityChanged, "changed since it was read; nothing was rewritten").inFile(path);
+        rename::JournalRewrite w;
+        if (f.whole) { // legacy: a complete rewritten copy, and the original kept by a hard link
+            w.file = f.file;
+            w.identity = f.identity;
+            w.whole = true;
+            w.oldSize = f.identity.size;
+            w.newSize = f.bytesToWrite();
+            w.oldTail = tailDir(j.id) + "/" + std::to_string(i) + ".orig";
+            w.newTail = tailDir(j.id) + "/" + std::to_string(i) + ".new";
+            w.edits = f.edits;
+            if (auto st = m_fs.hardlink(path, dir + "/" + w.oldTail); !st)
+                return std::move(st).error();
+            std::string_view rep(reinterpret_cast<const char*>(f.replacement.data()), f.replacement.size());
+            if (auto st = m_fs.writeFileSpliced(dir + "/" + w.newTail, path, f.spliceFrom, f.spliceTo, rep); !st)
+                return std::move(st).error();
+            j.rewrites.push_back(std::move(w));
+            continue;
+        }
         auto oldTail = readRange(path, f.rewrite.keepBytes, f.rewrite.oldSize);
         if (!oldTail)
             return std::move(oldTail).error();
-        rename::JournalRewrite w;
         w.file = f.file;
         w.identity = f.identity;
         w.keep = f.rewrite.keepBytes;
@@ -207,12 +228,14 @@ Result<SyncReport> SyncExecutor::apply(const SyncPlan& plan, const std::string& 
     for (std::size_t i = 0; i < plan.files.size(); ++i) {
         const auto& w = j.rewrites[i];
         const auto& tail = plan.files[i].rewrite.tail;
-        if (auto st = m_fs.writeTail(dir + "/" + w.file, w.keep, std::string_view(reinterpret_cast<const char*>(tail.data()), tail.size())); !st) {
+        const Status st = w.whole ? install(dir, w.newTail, w.file)
+                                  : m_fs.writeTail(dir + "/" + w.file, w.keep, std::string_view(reinterpret_cast<const char*>(tail.data()), tail.size()));
+        if (!st) {
             Error e = st.error();
             (void)recover(dir, j, true); // put back what was rewritten so far
             return e;
         }
-        report.bytesWritten += tail.size();
+        report.bytesWritten += plan.files[i].bytesToWrite();
         ++report.files;
         j.completed = i + 1;
         if (auto st = writeJournal(dir, j); !st)
@@ -224,6 +247,19 @@ Result<SyncReport> SyncExecutor::apply(const SyncPlan& plan, const std::string& 
     return report;
 }
 
+Status SyncExecutor::install(const std::string& dirAbs, const std::string& copyRel, const std::string& file)
+{
+    const std::string tmp = dirAbs + "/.podium/sync/install.tmp";
+    if (fs::FileSystem::exists(tmp) || fs::FileSystem::isSymlink(tmp))
+        if (auto st = m_fs.remove(tmp); !st)
+            return st;
+    if (auto st = m_fs.hardlink(dirAbs + "/" + copyRel, tmp); !st)
+        return st;
+    if (auto st = m_fs.renameReplace(tmp, dirAbs + "/" + file); !st)
+        return st;
+    return m_fs.syncDirectory(dirAbs);
+}
+
 Result<SyncReport> SyncExecutor::recover(const std::string& dirAbs, const rename::Journal& interrupted, bool rollback)
 {
     rename::Journal j = interrupted;
@@ -232,8 +268,15 @@ Result<SyncReport> SyncExecutor::recover(const std::string& dirAbs, const rename
     for (const auto& w : j.rewrites) {
         const std::string path = dirAbs + "/" + w.file;
         auto now = ranking::identityOf(path, false);
-        if (!now || now->device != w.identity.device || now->inode != w.identity.inode)
+        if (!now || now->device != w.identity.device || (!w.whole && now->inode != w.identity.inode))
             return Error(ErrorCode::JournalBad, "'" + w.file + "' is not the file the journal rewrote; nothing was changed").inFile(dirAbs);
+        if (w.whole) {
+            if (auto st = install(dirAbs, rollback ? w.oldTail : w.newTail, w.file); !st)
+                return std::move(st).error();
+            report.bytesWritten += rollback ? w.oldSize : w.newSize;
+            ++report.files;
+            continue;
+        }
         auto tail = fs::FileSystem::readFile(dirAbs + "/" + (rollback ? w.oldTail : w.newTail));
         if (!tail)
             return Error(ErrorCode::JournalBad, "the journal's copy of a tail is missing: " + tail.error().message()).inFile(dirAbs);
@@ -271,7 +314,7 @@ Result<SyncReport> SyncExecutor::undo(const std::string& dirAbs, const rename::J
     for (auto w : sync.rewrites) {
         const std::string path = dirAbs + "/" + w.file;
         auto now = ranking::identityOf(path, false);
-        if (!now || now->device != w.identity.device || now->inode != w.identity.inode || now->size != w.newSize)
+        if (!now || now->device != w.identity.device || (!w.whole && now->inode != w.identity.inode) || now->size != w.newSize)
             return Error(ErrorCode::FsIdentityChanged, "'" + w.file + "' changed since the sync; nothing was undone").inFile(dirAbs);
         std::swap(w.oldTail, w.newTail);
         std::swap(w.oldSize, w.newSize);

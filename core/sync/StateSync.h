@@ -7,8 +7,10 @@
 // `kth_best_model_path`, `last_model_path` and the keys of `best_k_models`. A path under the embedded dirpath
 // keeps its place but gets the file's current name (and, rebased, the current directory); other paths are
 // left alone. Only those string opcodes are patched (pickle/PicklePatch); every other byte of the pickle, and
-// every tensor record of the zip, stays as it was (zip/ZipRewrite). The legacy (non-zip) format is refused
-// with SyncUnsupported for now.
+// every tensor record of the zip, stays as it was (zip/ZipRewrite). The legacy (non-zip) format has no
+// directory to re-point, so such a file is rewritten whole — a copy with the main pickle replaced, put in place
+// by rename — and the original is kept (a hard link under .podium/sync/) for undo: it costs the file's size on
+// disk until the history is pruned.
 //
 // planSync is pure with respect to the disk (it reads, never writes); SyncExecutor (below) applies a plan
 // under a journal, undoes it and recovers an interrupted one.
@@ -35,7 +37,14 @@ struct FileSync {
     ranking::FileIdentity identity;
     std::vector<PathChange> changes;   ///< empty: the file already says the right thing
     std::size_t edits = 0;             ///< string opcodes patched (a memoised string counts once)
-    zip::TailRewrite rewrite;
+    zip::TailRewrite rewrite;          ///< zip: the new tail
+    bool whole = false;                ///< legacy: the file is rewritten whole
+    std::uint64_t spliceFrom = 0, spliceTo = 0; ///< legacy: the main pickle's bytes in the file
+    std::vector<std::uint8_t> replacement;       ///< legacy: the patched main pickle
+    std::uint64_t bytesToWrite() const noexcept
+    {
+        return whole ? identity.size - (spliceTo - spliceFrom) + replacement.size() : rewrite.tail.size();
+    }
 };
 
 struct SyncConfig {
@@ -56,7 +65,7 @@ struct SyncPlan {
 /// Plans the rewrite of every checkpoint file (`*.ckpt`, not links) directly in `dirAbs`.
 SyncPlan planSync(const std::string& dirAbs, const SyncConfig& config);
 
-/// The same for one file (for tests and the fuzz target). Errors: SyncUnsupported (legacy format), the reader's.
+/// The same for one file (for tests and the fuzz target). Errors: the reader's.
 Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config);
 
 struct SyncReport {
@@ -79,6 +88,8 @@ public:
 private:
     Status writeJournal(const std::string& dirAbs, const rename::Journal& j);
     Status finish(const std::string& dirAbs, rename::Journal& j);
+    /// Puts `copyRel` (a file under .podium/sync/) in place of `file` by link + rename, keeping the copy.
+    Status install(const std::string& dirAbs, const std::string& copyRel, const std::string& file);
     fs::FileSystem& m_fs;
 };
 

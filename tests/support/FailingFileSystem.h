@@ -23,6 +23,10 @@ public:
     Status renameReplace(const std::string& a, const std::string& b) override { return gate(a) ? fs::FileSystem::renameReplace(a, b) : failure(a); }
     Status writeFileAtomic(const std::string& p, std::string_view d) override { return gate(p) ? fs::FileSystem::writeFileAtomic(p, d) : failure(p); }
     Status syncDirectory(const std::string& p) override { return gate(p) ? fs::FileSystem::syncDirectory(p) : failure(p); }
+    Status writeFileSpliced(const std::string& p, const std::string& src, std::uint64_t a, std::uint64_t b, std::string_view r) override
+    {
+        return gate(p) ? fs::FileSystem::writeFileSpliced(p, src, a, b, r) : failure(p);
+    }
     /// A crash here is a torn write: the first half of the bytes reach the disk, then the process dies.
     Status writeTail(const std::string& p, std::uint64_t off, std::string_view b) override
     {

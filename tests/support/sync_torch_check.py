@@ -103,6 +103,31 @@ def main():
                     problems.append(f"{scenario}/{rel}: state_dict tensors differ from the original")
                 if ck.get("epoch") != old.get("epoch") or ck.get("global_step") != old.get("global_step"):
                     problems.append(f"{scenario}/{rel}: epoch/global_step changed")
+    # the legacy (pre-1.6) format is rewritten whole: torch must still load it, with the new paths
+    for name in ("legacy-p2.ckpt", "legacy-p4.ckpt", "zip-p4.ckpt", "stemmed.ckpt"):
+        src = os.path.join(data, "generated", name)
+        if not os.path.exists(src):
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, name)
+            shutil.copy(src, path)
+            os.chmod(path, 0o644)
+            r = subprocess.run([cli, "sync", tmp, "--rebase"], capture_output=True, text=True)
+            if r.returncode != 0:
+                problems.append(f"{name}: podium-cli sync exited {r.returncode}: {r.stderr}")
+                continue
+            try:
+                ck, old = load(path), load(src)
+            except Exception as e:  # noqa: BLE001
+                problems.append(f"{name}: torch.load failed: {e}")
+                continue
+            checked += 1
+            for key, st in states(ck).items():
+                if st.get("dirpath") != tmp:
+                    problems.append(f"{name}: {key}: dirpath {st.get('dirpath')} != {tmp}")
+            sd_new, sd_old = ck.get("state_dict", {}), old.get("state_dict", {})
+            if list(sd_new) != list(sd_old) or any(not torch.equal(sd_new[k], sd_old[k]) for k in sd_old):
+                problems.append(f"{name}: state_dict tensors differ from the original")
     for p in problems:
         print("PROBLEM", p)
     print(f"{checked} rewritten checkpoints loaded with torch {torch.__version__}, {len(problems)} problems")

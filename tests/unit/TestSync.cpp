@@ -69,7 +69,7 @@ private slots:
     void patchStringsKeepsEverythingElse();
     void syncAfterRenameAndRebase_data();
     void syncAfterRenameAndRebase();
-    void legacyIsRefusedClearly();
+    void legacyIsRewrittenWhole();
     void crashAtEveryPointRecovers();
     void undoRestoresTheOriginalBytes();
 };
@@ -144,17 +144,38 @@ void TestSync::syncAfterRenameAndRebase()
     QVERIFY(sync::planSync(dir, cfg).empty());
 }
 
-void TestSync::legacyIsRefusedClearly()
+void TestSync::legacyIsRewrittenWhole()
 {
-    QTemporaryDir tmp;
-    const std::string dir = copyOne(tmp, "legacy-p2.ckpt", "old.ckpt");
-    sync::SyncConfig cfg;
-    cfg.rebase = true;
-    const auto plan = sync::planSync(dir, cfg);
-    QVERIFY(plan.files.empty());
-    QCOMPARE(plan.skipped.size(), std::size_t{1});
-    QCOMPARE(plan.skipped[0].code, ErrorCode::SyncUnsupported);
-    QVERIFY(plan.skipped[0].message().find("old.ckpt") != std::string::npos);
+    // the legacy format (torch < 1.6) has no directory to re-point: the file is rewritten whole, the storages
+    // after the main pickle copied byte for byte, and the original kept for undo
+    for (const char* generated : {"legacy-p2.ckpt", "legacy-p4.ckpt"}) {
+        QTemporaryDir tmp;
+        const std::string dir = copyOne(tmp, generated, "old.ckpt");
+        const std::string path = dir + "/old.ckpt";
+        const std::string orig = slurp(path);
+        const auto before = readBack(path);
+        sync::SyncConfig cfg;
+        cfg.rebase = true;
+        const auto plan = sync::planSync(dir, cfg);
+        QVERIFY(plan.skipped.empty());
+        QCOMPARE(plan.files.size(), std::size_t{1});
+        QVERIFY(plan.files[0].whole);
+        const auto& f = plan.files[0];
+        auto rep = sync::SyncExecutor().apply(plan);
+        QVERIFY2(bool(rep), rep ? "" : rep.error().message().c_str());
+        const auto after = readBack(path);
+        QCOMPARE(after.format, std::string("legacy"));
+        QCOMPARE(after.callbacks.at(0).dirpath, fsys::absolute(dir).lexically_normal().string());
+        QCOMPARE(after.callbacks.at(0).bestKModels.size(), before.callbacks.at(0).bestKModels.size());
+        QCOMPARE(after.stateDict.bytes, before.stateDict.bytes);
+        QCOMPARE(after.epoch, before.epoch);
+        const std::string now = slurp(path);
+        QCOMPARE(now.substr(0, f.spliceFrom), orig.substr(0, f.spliceFrom));          // the header pickles
+        QCOMPARE(now.substr(f.spliceFrom + f.replacement.size()), orig.substr(f.spliceTo)); // keys and storages
+        auto undone = sync::undoLast(fs::FileSystem::real(), dir);
+        QVERIFY2(bool(undone), undone ? "" : undone.error().message().c_str());
+        QCOMPARE(slurp(path), orig);
+    }
 }
 
 void TestSync::crashAtEveryPointRecovers()
@@ -164,12 +185,14 @@ void TestSync::crashAtEveryPointRecovers()
             QTemporaryDir tmp;
             const std::string dir = copyOne(tmp, "cuda-tagged.ckpt", "a.ckpt");
             fsys::copy(test::dataPath("generated/zip-p4.ckpt"), dir + "/b.ckpt");
-            fsys::permissions(dir + "/b.ckpt", fsys::perms::owner_write, fsys::perm_options::add);
-            const std::string origA = slurp(dir + "/a.ckpt"), origB = slurp(dir + "/b.ckpt");
+            fsys::copy(test::dataPath("generated/legacy-p2.ckpt"), dir + "/c.ckpt");
+            for (const char* f : {"b.ckpt", "c.ckpt"})
+                fsys::permissions(dir + "/" + f, fsys::perms::owner_write, fsys::perm_options::add);
+            const std::string origA = slurp(dir + "/a.ckpt"), origB = slurp(dir + "/b.ckpt"), origC = slurp(dir + "/c.ckpt");
             sync::SyncConfig cfg;
             cfg.rebase = true;
             const auto plan = sync::planSync(dir, cfg);
-            QCOMPARE(plan.files.size(), std::size_t{2});
+            QCOMPARE(plan.files.size(), std::size_t{3});
             test::FailingFileSystem crashing(failAt);
             sync::SyncExecutor ex(crashing);
             bool crashed = false;
@@ -180,7 +203,7 @@ void TestSync::crashAtEveryPointRecovers()
                 crashed = true;
             }
             if (!crashed) {
-                QVERIFY(failAt > 6); // every operation was crashed at once
+                QVERIFY(failAt > 8); // every operation was crashed at once
                 return;
             }
             auto rec = sync::recoverAny(fs::FileSystem::real(), dir, rollback);
@@ -189,15 +212,17 @@ void TestSync::crashAtEveryPointRecovers()
                 const bool done = !rename::readHistory(dir)->empty();
                 QCOMPARE(slurp(dir + "/a.ckpt") == origA, !done);
                 QCOMPARE(slurp(dir + "/b.ckpt") == origB, !done);
+                QCOMPARE(slurp(dir + "/c.ckpt") == origC, !done);
                 continue;
             }
-            for (const char* f : {"a.ckpt", "b.ckpt"}) {
+            for (const char* f : {"a.ckpt", "b.ckpt", "c.ckpt"}) {
                 const auto c = readBack(dir + "/" + f); // loadable either way
                 QCOMPARE(c.callbacks.at(0).dirpath == fsys::absolute(dir).lexically_normal().string(), !rollback);
             }
             if (rollback) {
                 QCOMPARE(slurp(dir + "/a.ckpt"), origA);
                 QCOMPARE(slurp(dir + "/b.ckpt"), origB);
+                QCOMPARE(slurp(dir + "/c.ckpt"), origC);
             }
             QVERIFY(!fsys::exists(dir + "/.podium/journal.json"));
         }
