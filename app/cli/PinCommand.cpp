@@ -3,6 +3,8 @@
 
 #include "cli/Folder.h"
 #include "manifest/Pinning.h"
+#include "rename/RenameJournal.h"
+#include "sync/StateSync.h"
 #include "util/Sha256.h"
 
 #include <filesystem>
@@ -22,6 +24,8 @@ public:
         sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
         sub->add_option("file", m_file, "The checkpoint to pin (relative to the folder, or a path)")->required();
         sub->add_option("--link", m_link, "Name of the link")->default_str("best.ckpt");
+        sub->add_flag("--sync-state", m_sync, "Also set best_model_path inside the checkpoints of its directory, so "
+                                              "Lightning's ckpt_path=\"best\" loads the pinned file (undo restores the bytes)");
     }
     int run() override
     {
@@ -37,11 +41,30 @@ public:
             return Failed;
         }
         std::cout << "Pinned " << p->file << ": " << p->link << " → " << p->file << "\n";
+        if (m_sync) {
+            const auto abs = fsys::absolute(file).lexically_normal();
+            const std::string dir = abs.parent_path().string();
+            sync::SyncConfig sc;
+            if (auto map = rename::renameMap(dir); map)
+                sc.renamed = std::move(*map);
+            sc.bestModelFile = abs.filename().string();
+            const auto plan = sync::planSync(dir, sc);
+            for (const auto& e : plan.skipped)
+                std::cerr << "warning: not synced: " << e.message() << '\n';
+            auto rep = sync::SyncExecutor().apply(plan);
+            if (!rep) {
+                std::cerr << "error: pinned, but best_model_path was not rewritten: " << rep.error().message() << '\n';
+                return Failed;
+            }
+            std::cout << "best_model_path now names it in " << rep->files << " checkpoint(s) (undo with `podium-cli undo "
+                      << m_folder << "`).\n";
+        }
         return Ok;
     }
 
 private:
     std::string m_folder, m_file, m_link = "best.ckpt";
+    bool m_sync = false;
 };
 
 class UnpinCommand : public Command {

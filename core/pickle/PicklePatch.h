@@ -18,8 +18,14 @@ namespace podium::pickle {
 /// offset of a string opcode (relative to the pickle's first byte) → its new text (UTF-8).
 using StringEdits = std::map<std::uint64_t, std::string>;
 
+/// dict key → new string value for the value that follows that key (e.g. "best_model_path" → the pinned
+/// file). Unlike an offset edit this changes one reference, not the string object: when the old value is
+/// memoised (Lightning's best_model_path is the same str object as a best_k_models key) the old string still
+/// goes into the memo (`<old> BINPUT n POP <new>`), so every other reference keeps it.
+using KeyedEdits = std::map<std::string, std::string>;
+
 /// The patched pickle. Errors: PickleBadArgument when an offset is not a string opcode or not an opcode
 /// boundary, the pickle's own errors (truncated, unknown opcode) with offsets.
-Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& edits);
+Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& edits, const KeyedEdits& keyed = {});
 
 } // namespace podium::pickle

@@ -63,6 +63,7 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
         return out; // weights-only or not Lightning: nothing embedded to sync
     const std::string here = fsys::absolute(path).parent_path().lexically_normal().string();
     pickle::StringEdits edits;
+    pickle::KeyedEdits keyed;
     for (const auto& e : callbacks->entries) {
         if (!e.first || !isModelCheckpointKey(e.first) || !e.second || !e.second->isDictLike())
             continue;
@@ -93,18 +94,30 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
                 out.changes.push_back({field, std::string(v->text), now});
         };
         edit(dirV, "dirpath");
-        edit(st->get("best_model_path"), "best_model_path");
+        const Value* best = st->get("best_model_path");
+        if (!config.bestModelFile.empty() && keyed.empty()) { // the pin: ckpt_path="best" loads the pinned file
+            const std::string pinned = newDir + "/" + config.bestModelFile;
+            const std::string now = best && best->isStr() ? mapPath(best->text) : std::string();
+            if (now != pinned) {
+                keyed["best_model_path"] = pinned;
+                out.changes.push_back({"best_model_path", best && best->isStr() ? std::string(best->text) : "None", pinned});
+            }
+        }
+        if (keyed.empty())
+            edit(best, "best_model_path");
+        else if (best && best->isStr() && mapPath(best->text) != best->text)
+            edits.emplace(best->offset, mapPath(best->text)); // the shared string object still follows the rename
         edit(st->get("kth_best_model_path"), "kth_best_model_path");
         edit(st->get("last_model_path"), "last_model_path");
         if (const Value* bk = st->get("best_k_models"); bk && bk->isDictLike())
             for (const auto& k : bk->entries)
                 edit(k.first, "best_k_models");
     }
-    out.edits = edits.size();
-    if (edits.empty())
+    out.edits = edits.size() + keyed.size();
+    if (edits.empty() && keyed.empty())
         return out;
     const Bytes pickleBytes(doc.buffer->data() + doc.begin, static_cast<std::size_t>(doc.end - doc.begin));
-    auto patched = pickle::patchStrings(pickleBytes, edits);
+    auto patched = pickle::patchStrings(pickleBytes, edits, keyed);
     if (!patched)
         return std::move(patched).error().inFile(path);
     if ((*tf)->format() == checkpoint::Format::Legacy) {

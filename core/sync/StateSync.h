@@ -51,7 +51,9 @@ struct SyncConfig {
     bool rebase = false;
     /// Embedded file name → current file name in this directory (rename::renameMap).
     std::map<std::string, std::string> renamed;
-    /// Sets best_model_path of every state to this file of the directory (the pin), when not empty.
+    /// Sets best_model_path of every state to this file of the directory (the pin), when not empty. Only
+    /// that reference changes (pickle::KeyedEdits): best_k_models keeps its keys. best_model_score, a tensor,
+    /// is left as it is.
     std::string bestModelFile;
 };
 

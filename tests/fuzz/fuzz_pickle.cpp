@@ -24,6 +24,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         auto same = podium::pickle::patchStrings(pk, {});
         if (same && !std::equal(same->begin(), same->begin() + static_cast<std::ptrdiff_t>(pk.size()), pk.begin()))
             std::abort(); // FRAME lengths recomputed differently from what the Machine accepted
+        auto keyed = podium::pickle::patchStrings(pk, {}, {{"best_model_path", "/x/best.ckpt"}, {"a", "b"}});
+        (void)keyed;
     }
     std::ostringstream out;
     auto st = podium::pickle::disassemble({data, size}, out);

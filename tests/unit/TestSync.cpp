@@ -72,6 +72,7 @@ private slots:
     void legacyIsRewrittenWhole();
     void crashAtEveryPointRecovers();
     void undoRestoresTheOriginalBytes();
+    void pinSetsBestModelPathOnly();
 };
 
 void TestSync::patchStringsKeepsEverythingElse()
@@ -265,6 +266,32 @@ void TestSync::undoRestoresTheOriginalBytes()
     QVERIFY2(bool(undone), undone ? "" : undone.error().message().c_str());
     for (const auto& [name, bytes] : orig)
         QVERIFY2(slurp(dir + "/" + name) == bytes, name.c_str());
+}
+
+void TestSync::pinSetsBestModelPathOnly()
+{
+    // best_model_path is the same (memoised) str object as a best_k_models key: pinning must change the
+    // reference, not the object
+    QTemporaryDir tmp;
+    for (const char* generated : {"cuda-tagged.ckpt", "zip-p4.ckpt"}) {
+        const std::string dir = copyOne(tmp, generated, std::string("x-") + generated);
+        const std::string path = dir + "/x-" + generated;
+        const auto before = readBack(path);
+        sync::SyncConfig cfg;
+        cfg.bestModelFile = "best-v1.ckpt";
+        auto f = sync::planFileSync(path, cfg);
+        QVERIFY2(bool(f), f ? "" : f.error().message().c_str());
+        sync::SyncPlan plan;
+        plan.directory = dir;
+        plan.files.push_back(std::move(*f));
+        QVERIFY(bool(sync::SyncExecutor().apply(plan)));
+        const auto after = readBack(path);
+        const auto& a = after.callbacks.at(0);
+        QCOMPARE(a.bestModelPath, before.callbacks[0].dirpath + "/best-v1.ckpt");
+        QCOMPARE(a.bestKModels, before.callbacks[0].bestKModels); // every key and score as it was
+        QCOMPARE(a.kthBestModelPath, before.callbacks[0].kthBestModelPath);
+        QCOMPARE(a.lastModelPath, before.callbacks[0].lastModelPath);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSync)
