@@ -1,5 +1,7 @@
 #include "pickle/Arguments.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -338,6 +340,23 @@ std::string bytesRepr(Bytes b, std::size_t limit)
     if (b.size() > limit)
         out += "… (" + std::to_string(b.size()) + " bytes)";
     return out;
+}
+
+const OpcodeInfo& readOpcode(ByteReader& r, Arg& out)
+{
+    const std::size_t at = r.pos();
+    if (r.atEnd())
+        r.fail(ErrorCode::PickleNoStop, "the pickle ends without STOP");
+    const std::uint8_t byte = r.u8("opcode");
+    const OpcodeInfo* info = opcodeInfo(byte);
+    if (!info) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "0x%02x", byte);
+        r.failAt(ErrorCode::PickleUnknownOpcode, at, std::string("byte ") + buf + " is not a pickle opcode");
+    }
+    out = Arg{};
+    decodeArg(r, info->arg, out);
+    return *info;
 }
 
 } // namespace podium::pickle

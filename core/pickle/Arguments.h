@@ -22,6 +22,9 @@ struct Arg {
 /// left (PickleLengthExceedsInput) before anything is taken.
 void decodeArg(ByteReader& r, ArgKind kind, Arg& out);
 
+/// Reads the next opcode and its argument (the walkers' step: Disassembler, PicklePatch). Fails with
+/// PickleNoStop at the end of the input and PickleUnknownOpcode for a byte that is not an opcode.
+const OpcodeInfo& readOpcode(ByteReader& r, Arg& out);
 /// Little-endian two's complement integer (LONG1/LONG4 payload): the value if it fits in int64.
 std::optional<std::int64_t> longToInt64(Bytes le);
 /// The same as decimal text, for any size.

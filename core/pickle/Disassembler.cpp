@@ -77,17 +77,8 @@ Status disassemble(Bytes pickle, std::ostream& out, const DisOptions& o)
     try {
         for (;;) {
             const std::size_t at = r.pos();
-            if (r.atEnd())
-                r.fail(ErrorCode::PickleNoStop, "the pickle ends without STOP");
-            const std::uint8_t byte = r.u8("opcode");
-            const OpcodeInfo* info = opcodeInfo(byte);
-            if (!info) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "0x%02x", byte);
-                r.failAt(ErrorCode::PickleUnknownOpcode, at, std::string("byte ") + buf + " is not a pickle opcode");
-            }
             Arg a;
-            decodeArg(r, info->arg, a);
+            const OpcodeInfo* info = &readOpcode(r, a);
 
             std::string note;
             std::size_t level = marks.size();

@@ -98,17 +98,9 @@ Result<std::vector<std::uint8_t>> patchStrings(Bytes pickle, const StringEdits& 
             const std::size_t start = r.pos();
             if (inFrame && start >= frameEnd)
                 closeFrame(start);
-            if (r.atEnd())
-                r.fail(ErrorCode::PickleNoStop, "the pickle ends without STOP");
-            const std::uint8_t byte = r.u8("opcode");
-            const OpcodeInfo* info = opcodeInfo(byte);
-            if (!info) {
-                char buf[8];
-                std::snprintf(buf, sizeof buf, "0x%02x", byte);
-                r.failAt(ErrorCode::PickleUnknownOpcode, start, std::string("byte ") + buf + " is not a pickle opcode");
-            }
             Arg arg;
-            decodeArg(r, info->arg, arg);
+            const OpcodeInfo* info = &readOpcode(r, arg);
+            const std::uint8_t byte = pickle[start];
             if (info->op == Op::PROTO)
                 protocol = static_cast<int>(arg.i);
             // --- keyed edits: the value that follows a key string
