@@ -8,6 +8,7 @@
 #include "rename/RenameExecutor.h"
 #include "sync/StateSync.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <iostream>
@@ -18,7 +19,22 @@ namespace {
 
 std::string absolute(const std::string& p)
 {
-    return std::filesystem::absolute(p).lexically_normal().string();
+    std::string out = std::filesystem::absolute(p).lexically_normal().string();
+    if (out.size() > 1 && out.back() == '/')
+        out.pop_back();
+    return out;
+}
+
+std::string humanSize(std::uint64_t bytes)
+{
+    char buf[32];
+    if (bytes < 1024)
+        std::snprintf(buf, sizeof buf, "%llu bytes", static_cast<unsigned long long>(bytes));
+    else if (bytes < (1u << 20))
+        std::snprintf(buf, sizeof buf, "%.1f KiB", bytes / 1024.0);
+    else
+        std::snprintf(buf, sizeof buf, "%.1f MiB", bytes / 1048576.0);
+    return buf;
 }
 
 class RenameCommand : public Command {
@@ -267,13 +283,17 @@ public:
                           << (plan.empty() ? "\n" : ":\n");
                 for (const auto& f : plan.files) {
                     std::cout << "  " << f.file << " (" << f.edits << " string" << (f.edits == 1 ? "" : "s")
-                              << (f.whole ? ", legacy format: the whole file is rewritten, " + std::to_string(f.bytesToWrite() >> 20) + " MiB; the original is kept for undo" : std::string()) << ")\n";
+                              << (f.whole ? ", legacy format: the whole file is rewritten, " + humanSize(f.bytesToWrite()) + "; the original is kept for undo" : std::string()) << ")\n";
                     for (const auto& c : f.changes)
                         std::cout << "      " << c.field << ": " << c.from << " → " << c.to << '\n';
                 }
             }
             if (!m_dryRun && !plan.empty()) {
                 sync::SyncExecutor ex;
+                if (!m_json)
+                    ex.progress = [](std::size_t done, std::size_t total, const std::string& file, std::uint64_t bytes) {
+                        std::cerr << "  [" << done + 1 << "/" << total << "] " << file << " (" << humanSize(bytes) << ")\n";
+                    };
                 auto rep = ex.apply(plan, {}, m_rebase);
                 if (!rep) {
                     std::cerr << "error: " << rep.error().message() << '\n';
@@ -305,7 +325,7 @@ class RecoverCommand : public Command {
 public:
     void setup(CLI::App& app) override
     {
-        sub = app.add_subcommand("recover", "Complete (or --rollback) a rename that was interrupted");
+        sub = app.add_subcommand("recover", "Complete (or --rollback) a rename or sync that was interrupted");
         sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
         sub->add_flag("--rollback", m_rollback, "Put every file back under its old name instead");
     }

@@ -196,6 +196,8 @@ Result<SyncReport> SyncExecutor::apply(const SyncPlan& plan, const std::string& 
     for (std::size_t i = 0; i < plan.files.size(); ++i) {
         const FileSync& f = plan.files[i];
         const std::string path = dir + "/" + f.file;
+        if (progress)
+            progress(i, plan.files.size(), f.file, f.bytesToWrite());
         auto now = ranking::identityOf(path, false);
         if (!now || !(*now == f.identity))
             return Error(ErrorCode::FsIdentityChanged, "changed since it was read; nothing was rewritten").inFile(path);

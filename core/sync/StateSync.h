@@ -20,6 +20,7 @@
 #include "rename/RenameJournal.h"
 #include "zip/ZipRewrite.h"
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -79,6 +80,9 @@ struct SyncReport {
 class SyncExecutor {
 public:
     explicit SyncExecutor(fs::FileSystem& fs = fs::FileSystem::real()) : m_fs(fs) {}
+    /// Called before each file is prepared (done files, total, the file's name, bytes it will write): a whole
+    /// legacy rewrite copies the file, which takes a while for large ones.
+    std::function<void(std::size_t done, std::size_t total, const std::string& file, std::uint64_t bytes)> progress;
     /// Applies `plan` under a journal (kind "sync"). The tails (old and new) are durable beside the journal
     /// before the first checkpoint is touched. Errors: JournalInterrupted, FsIdentityChanged, the file system's.
     Result<SyncReport> apply(const SyncPlan& plan, const std::string& pairedWith = {}, bool rebased = false);
