@@ -21,6 +21,10 @@ Actions::Actions(QObject* parent) : QObject(parent)
     createRankLinks = make("actionCreateRankLinks", tr("Create Rank &Links"), QKeySequence(Qt::CTRL | Qt::Key_L), "insert-link");
     pin = make("actionPin", tr("&Pin as Best"), QKeySequence(Qt::CTRL | Qt::Key_P), "emblem-favorite");
     unpin = make("actionUnpin", tr("U&npin"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    pinSyncsState = make("actionPinSyncsState", tr("Pinning Sets best_model_path Inside Checkpoints"), QKeySequence());
+    pinSyncsState->setCheckable(true);
+    pinSyncsState->setToolTip(tr("When on, Pin as Best also rewrites best_model_path inside the checkpoints, so Lightning's "
+                                 "ckpt_path=\"best\" loads the pinned file"));
     exportManifest = make("actionExportManifest", tr("&Export Manifest…"), QKeySequence(Qt::CTRL | Qt::Key_E), "document-save-as");
     chooseLogs = make("actionChooseLogs", tr("Choose &Logs Folder…"), QKeySequence());
     about = make("actionAbout", tr("&About Podium"), QKeySequence());

@@ -27,6 +27,7 @@ public:
     QAction* createRankLinks = nullptr; ///< "actionCreateRankLinks", Ctrl+L
     QAction* pin = nullptr;             ///< "actionPin", Ctrl+P
     QAction* unpin = nullptr;           ///< "actionUnpin", Ctrl+Shift+P
+    QAction* pinSyncsState = nullptr;   ///< "actionPinSyncsState" (checkable): a pin also sets best_model_path
     QAction* exportManifest = nullptr;  ///< "actionExportManifest", Ctrl+E
     QAction* chooseLogs = nullptr;      ///< "actionChooseLogs": read the run's logs from another folder
     QAction* about = nullptr;           ///< "actionAbout"

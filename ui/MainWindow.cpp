@@ -117,6 +117,8 @@ MainWindow::MainWindow(QWidget* parent)
     m_left->restoreState(settings.value("window/leftSplitter").toByteArray());
     m_right->restoreState(settings.value("window/rightSplitter").toByteArray());
     m_rename->setNameTemplate(settings.value("rename/template", m_rename->nameTemplate()).toString());
+    m_actions->pinSyncsState->setChecked(settings.value("pin/syncState", false).toBool());
+    m_pins->setSyncState(m_actions->pinSyncsState->isChecked());
 
     auto state = [this] { return m_session->state(); };
     connect(m_actions->openFolder, &QAction::triggered, this, &MainWindow::chooseFolder);
@@ -155,6 +157,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_actions->syncState, &QAction::triggered, this, [this, state] { m_rename->syncState(state(), m_groups->currentIndex()); });
     connect(m_actions->recoverRename, &QAction::triggered, this, [this, state] { m_rename->offerRecovery(state()); });
     connect(m_actions->pin, &QAction::triggered, this, [this, state] { m_pins->pin(state(), selectedFile()); });
+    connect(m_actions->pinSyncsState, &QAction::toggled, m_pins, &PinController::setSyncState);
     connect(m_actions->unpin, &QAction::triggered, this, [this, state] { m_pins->unpin(state()); });
     connect(m_actions->exportManifest, &QAction::triggered, this, [this, state] { m_pins->exportManifest(state()); });
     connect(m_rename, &RenameController::changed, m_session, &Session::reload);
@@ -213,6 +216,7 @@ void MainWindow::buildMenus()
     edit->addSeparator();
     edit->addAction(m_actions->pin);
     edit->addAction(m_actions->unpin);
+    edit->addAction(m_actions->pinSyncsState);
     auto* ranking = menuBar()->addMenu(tr("&Ranking"));
     ranking->addAction(m_actions->applyRename);
     ranking->addAction(m_actions->undoRename);
@@ -409,6 +413,7 @@ void MainWindow::closeEvent(QCloseEvent* e)
     settings.setValue("window/leftSplitter", m_left->saveState());
     settings.setValue("window/rightSplitter", m_right->saveState());
     settings.setValue("rename/template", m_rename->nameTemplate());
+    settings.setValue("pin/syncState", m_actions->pinSyncsState->isChecked());
     m_session->cancel();
     QMainWindow::closeEvent(e);
 }

@@ -330,6 +330,18 @@ void TestMainWindow::pinUnpinAndExportManifest()
 
     w.actions()->find("actionUnpin")->trigger();
     QVERIFY(settled.wait(20000));
+    // asked for: pinning also sets best_model_path inside the checkpoints (ckpt_path="best" loads it)
+    w.actions()->find("actionPinSyncsState")->setChecked(true);
+    w.selectFile(second);
+    w.actions()->find("actionPin")->trigger();
+    QVERIFY(settled.wait(20000));
+    // the newest checkpoint (rank 1, its own best_model_path named itself) now names the pinned one
+    auto newest = checkpoint::readCheckpoint(dir + "/ep08-acc0.821.ckpt");
+    QVERIFY(bool(newest));
+    QCOMPARE(QString::fromStdString(newest->callbacks.at(0).bestModelPath).section('/', -1), QFileInfo(second).fileName());
+    w.actions()->find("actionPinSyncsState")->setChecked(false);
+    w.actions()->find("actionUnpin")->trigger();
+    QVERIFY(settled.wait(20000));
     QVERIFY(!std::filesystem::exists(dir + "/best.ckpt") || !std::filesystem::is_symlink(dir + "/best.ckpt"));
     QVERIFY(!w.actions()->find("actionUnpin")->isEnabled());
 }

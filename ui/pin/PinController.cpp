@@ -3,6 +3,8 @@
 #include "Session.h"
 #include "common/DialogSeam.h"
 #include "manifest/Pinning.h"
+#include "rename/RenameJournal.h"
+#include "sync/StateSync.h"
 
 #include <QFileInfo>
 #include <filesystem>
@@ -24,7 +26,19 @@ void PinController::pin(std::shared_ptr<const FolderState> state, const QString&
         emit message(QString::fromStdString(r.error().message()));
         return;
     }
-    emit message(tr("Pinned %1: %2 points to it.").arg(file, QFileInfo(QString::fromStdString(r->link)).fileName()));
+    QString also;
+    if (m_syncState) {
+        const auto path = std::filesystem::path(abs);
+        const std::string dir = path.parent_path().string();
+        sync::SyncConfig sc;
+        if (auto map = rename::renameMap(dir); map)
+            sc.renamed = std::move(*map);
+        sc.bestModelFile = path.filename().string();
+        auto rep = sync::SyncExecutor().apply(sync::planSync(dir, sc));
+        also = rep ? tr(" best_model_path names it inside %1 checkpoint(s).").arg(rep->files)
+                   : tr(" best_model_path was NOT rewritten: %1").arg(QString::fromStdString(rep.error().message()));
+    }
+    emit message(tr("Pinned %1: %2 points to it.").arg(file, QFileInfo(QString::fromStdString(r->link)).fileName()) + also);
     emit changed();
 }
 
