@@ -91,6 +91,7 @@ struct ChartPanel::Private {
     // what is drawn
     QHash<QAbstractSeries*, QVector<int>> markerIndex; // series → indices into markers, in point order
     QScatterSeries* selectedSeries = nullptr;
+    bool useLog = false;
     QHash<QString, QLineSeries*> raw, smooth;
     QVector<QPointF> markerPoints;
     bool secondAxis = false;
@@ -242,7 +243,23 @@ void ChartPanel::setCurves(const QVector<ChartCurve>& curves)
 void ChartPanel::select(const QString& file)
 {
     d->selected = file;
-    rebuild();
+    placeSelection();
+}
+
+void ChartPanel::placeSelection()
+{
+    if (!d->selectedSeries)
+        return;
+    QList<QPointF> at;
+    for (const auto& m : d->markers) {
+        if (m.file != d->selected || d->selected.isEmpty() || m.rank <= 0)
+            continue;
+        const double x = xOf(m);
+        if (std::isfinite(x) && std::isfinite(m.score) && (!d->useLog || m.score > 0))
+            at.push_back(QPointF(x, m.score));
+        break;
+    }
+    d->selectedSeries->replace(at);
 }
 
 void ChartPanel::setXAxis(XAxisKind kind)
@@ -537,24 +554,19 @@ void ChartPanel::rebuild()
             emit checkpointClicked(file);
         });
     }
-    // --- the selected checkpoint: a ring around its marker
-    for (const auto& m : d->markers) {
-        if (m.file != d->selected || d->selected.isEmpty())
-            continue;
-        const double x = xOf(m);
-        if (!usable(x, m.score))
-            break;
+    // --- the selected checkpoint: a ring around its marker (select() only moves it)
+    {
         auto* s = new QScatterSeries;
         s->setName(tr("selected"));
         s->setMarkerSize(24);
         s->setBrush(Qt::NoBrush);
         s->setPen(QPen(QColor(0xD6, 0x27, 0x28), 3));
-        s->append(x, m.score);
         attach(s, false);
         for (auto* mk : chart->legend()->markers(s))
             mk->setVisible(false);
         d->selectedSeries = s;
-        break;
+        d->useLog = useLog;
+        placeSelection();
     }
 
     // ranges with a little air
@@ -572,7 +584,7 @@ void ChartPanel::rebuild()
     }
     double xLo = std::numeric_limits<double>::infinity(), xHi = -xLo;
     for (auto* s : chart->series())
-        for (const QPointF& p : static_cast<QXYSeries*>(s)->points())
+        for (const QPointF& p : static_cast<QXYSeries*>(s)->points()) // the selection ring is empty here or on a marker
             xLo = std::min(xLo, p.x()), xHi = std::max(xHi, p.x());
     if (std::isfinite(xLo)) {
         const double span = xHi - xLo > 0 ? xHi - xLo : 1.0;
@@ -593,7 +605,7 @@ void ChartPanel::rebuild()
     const bool roomy = d->view->height() >= 200;
     for (QAbstractAxis* a : chart->axes())
         a->setTitleVisible(roomy);
-    const bool empty = chart->series().isEmpty();
+    const bool empty = chart->series().size() <= 1; // only the (empty) selection ring
     m_empty->setVisible(empty);
     if (empty)
         m_empty->setText(wall && !haveWall ? tr("No logged wall times: the run's logs were not found.")

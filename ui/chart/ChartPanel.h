@@ -57,6 +57,7 @@ protected:
 
 private:
     void rebuild();
+    void placeSelection();
     double xOf(const ChartMarker& m) const;
     double xOf(const ChartCurve& c, int i) const;
 
