@@ -3,7 +3,6 @@
 
 #include "cli/Folder.h"
 #include "manifest/Pinning.h"
-#include "rename/RenameJournal.h"
 #include "sync/StateSync.h"
 #include "util/Sha256.h"
 
@@ -45,8 +44,6 @@ public:
             const auto abs = fsys::absolute(file).lexically_normal();
             const std::string dir = abs.parent_path().string();
             sync::SyncConfig sc;
-            if (auto map = rename::renameMap(dir); map)
-                sc.renamed = std::move(*map);
             sc.bestModelFile = abs.filename().string();
             const auto plan = sync::planSync(dir, sc);
             for (const auto& e : plan.skipped)

@@ -95,10 +95,7 @@ public:
         }
         std::optional<sync::SyncReport> synced;
         if (m_apply && m_sync) {
-            sync::SyncConfig sc;
-            if (auto map = rename::renameMap(dir); map)
-                sc.renamed = std::move(*map);
-            const auto splan = sync::planSync(dir, sc);
+            const auto splan = sync::planSync(dir, {});
             for (const auto& e : splan.skipped)
                 std::cerr << "warning: not synced: " << e.message() << '\n';
             sync::SyncExecutor sx;
@@ -260,8 +257,6 @@ public:
         for (const auto& dir : dirs) {
             sync::SyncConfig sc;
             sc.rebase = m_rebase;
-            if (auto map = rename::renameMap(dir); map)
-                sc.renamed = std::move(*map);
             const auto plan = sync::planSync(dir, sc);
             nlohmann::json jd{{"directory", dir}};
             nlohmann::json files = nlohmann::json::array();

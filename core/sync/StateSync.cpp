@@ -78,8 +78,9 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
                 return newDir;
             if (p.size() > oldDir.size() + 1 && p.substr(0, oldDir.size()) == oldDir && p[oldDir.size()] == '/') {
                 std::string name(p.substr(oldDir.size() + 1));
-                if (auto r = config.renamed.find(name); r != config.renamed.end())
-                    name = r->second;
+                if (config.renamed)
+                    if (auto r = config.renamed->find(name); r != config.renamed->end())
+                        name = r->second;
                 return newDir + "/" + name;
             }
             return std::string(p);
@@ -134,10 +135,17 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
     return out;
 }
 
-SyncPlan planSync(const std::string& dirAbs, const SyncConfig& config)
+SyncPlan planSync(const std::string& dirAbs, const SyncConfig& given)
 {
     SyncPlan plan;
     plan.directory = fsys::absolute(dirAbs).lexically_normal().string();
+    SyncConfig config = given;
+    if (!config.renamed) {
+        auto map = rename::renameMap(plan.directory);
+        if (!map)
+            plan.skipped.push_back(map.error());
+        config.renamed = map ? std::move(*map) : std::map<std::string, std::string>{};
+    }
     std::vector<std::string> names;
     std::error_code ec;
     for (fsys::directory_iterator it(plan.directory, ec), end; !ec && it != end; it.increment(ec))

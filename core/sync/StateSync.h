@@ -22,6 +22,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,8 +51,9 @@ struct FileSync {
 
 struct SyncConfig {
     bool rebase = false;
-    /// Embedded file name → current file name in this directory (rename::renameMap).
-    std::map<std::string, std::string> renamed;
+    /// Embedded file name → current file name in this directory. Unset: planSync reads it from the
+    /// directory's rename history (rename::renameMap) — what every caller wants except tests.
+    std::optional<std::map<std::string, std::string>> renamed;
     /// Sets best_model_path of every state to this file of the directory (the pin), when not empty. Only
     /// that reference changes (pickle::KeyedEdits): best_k_models keeps its keys. best_model_score, a tensor,
     /// is left as it is.
@@ -65,7 +67,8 @@ struct SyncPlan {
     bool empty() const noexcept { return files.empty(); }
 };
 
-/// Plans the rewrite of every checkpoint file (`*.ckpt`, not links) directly in `dirAbs`.
+/// Plans the rewrite of every checkpoint file (`*.ckpt`, not links) directly in `dirAbs`. Errors reading
+/// the rename history are reported in `skipped`.
 SyncPlan planSync(const std::string& dirAbs, const SyncConfig& config);
 
 /// The same for one file (for tests and the fuzz target). Errors: the reader's.

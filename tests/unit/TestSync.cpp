@@ -107,7 +107,7 @@ void TestSync::syncAfterRenameAndRebase()
 
     sync::SyncConfig cfg;
     cfg.rebase = true;
-    cfg.renamed = {{"best-v4.ckpt", "best_top1.ckpt"}, {"best-v3.ckpt", "best_top2.ckpt"}};
+    cfg.renamed = std::map<std::string, std::string>{{"best-v4.ckpt", "best_top1.ckpt"}, {"best-v3.ckpt", "best_top2.ckpt"}};
     const auto plan = sync::planSync(dir, cfg);
     QVERIFY(plan.skipped.empty());
     QCOMPARE(plan.files.size(), std::size_t{1});
@@ -126,7 +126,7 @@ void TestSync::syncAfterRenameAndRebase()
     QCOMPARE(a.bestKModels.size(), b.bestKModels.size());
     for (std::size_t i = 0; i < a.bestKModels.size(); ++i) {
         const std::string name = fsys::path(b.bestKModels[i].first).filename().string();
-        const std::string want = cfg.renamed.count(name) ? cfg.renamed[name] : name;
+        const std::string want = cfg.renamed->count(name) ? cfg.renamed->at(name) : name;
         QCOMPARE(a.bestKModels[i].first, newDir + "/" + want);
         QCOMPARE(a.bestKModels[i].second, b.bestKModels[i].second); // scores unchanged
     }

@@ -3,7 +3,6 @@
 #include "Session.h"
 #include "common/DialogSeam.h"
 #include "manifest/Pinning.h"
-#include "rename/RenameJournal.h"
 #include "sync/StateSync.h"
 
 #include <QFileInfo>
@@ -31,8 +30,6 @@ void PinController::pin(std::shared_ptr<const FolderState> state, const QString&
         const auto path = std::filesystem::path(abs);
         const std::string dir = path.parent_path().string();
         sync::SyncConfig sc;
-        if (auto map = rename::renameMap(dir); map)
-            sc.renamed = std::move(*map);
         sc.bestModelFile = path.filename().string();
         auto rep = sync::SyncExecutor().apply(sync::planSync(dir, sc));
         also = rep ? tr(" best_model_path names it inside %1 checkpoint(s).").arg(rep->files)

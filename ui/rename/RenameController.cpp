@@ -161,10 +161,7 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
     }
     QString syncNote;
     if (m_syncState) {
-        sync::SyncConfig sc;
-        if (auto map = rename::renameMap(dir); map)
-            sc.renamed = std::move(*map);
-        auto synced = sync::SyncExecutor().apply(sync::planSync(dir, sc), r->journalId);
+        auto synced = sync::SyncExecutor().apply(sync::planSync(dir, {}), r->journalId);
         syncNote = synced ? tr("The paths inside %1 checkpoint(s) were updated.").arg(synced->files)
                           : tr("The paths inside the checkpoints were NOT updated: %1").arg(QString::fromStdString(synced.error().message()));
     }
@@ -237,8 +234,6 @@ void RenameController::syncState(std::shared_ptr<const FolderState> state, int g
     const auto& g = state->ranking.groups[static_cast<std::size_t>(groupIndex)];
     const std::string dir = groupDir(*state, g);
     sync::SyncConfig sc;
-    if (auto map = rename::renameMap(dir); map)
-        sc.renamed = std::move(*map);
     sc.rebase = !g.embeddedDirpath.empty() && g.embeddedDirpath != dir;
 
     QDialog d(m_parent);
