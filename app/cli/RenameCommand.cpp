@@ -206,20 +206,27 @@ public:
     }
     int run() override
     {
-        const auto dirs = journalDirs(m_folder);
-        for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) {
-            auto r = sync::undoLast(fs::FileSystem::real(), *it);
-            if (!r && r.error().code == ErrorCode::NothingToUndo)
+        // the newest operation first, whichever directory it was in (journal ids sort by time)
+        std::string newestDir, newestId;
+        for (const auto& d : journalDirs(m_folder)) {
+            auto h = rename::readHistory(d);
+            if (!h)
                 continue;
-            if (!r) {
-                std::cerr << "error: " << r.error().message() << '\n';
-                return r.error().code == ErrorCode::JournalInterrupted ? Interrupted : Failed;
-            }
-            std::cout << "Undone in " << *it << ": " << *r << ".\n";
-            return Ok;
+            for (const auto& j : *h)
+                if ((j.kind == "rename" || j.kind == "sync") && j.state == "applied" && j.undoneBy.empty() && j.id > newestId)
+                    newestId = j.id, newestDir = d;
         }
-        std::cerr << "error: no applied rename to undo in " << m_folder << "\n";
-        return Failed;
+        if (newestDir.empty()) {
+            std::cerr << "error: no applied rename or sync to undo in " << m_folder << "\n";
+            return Failed;
+        }
+        auto r = sync::undoLast(fs::FileSystem::real(), newestDir);
+        if (!r) {
+            std::cerr << "error: " << r.error().message() << '\n';
+            return r.error().code == ErrorCode::JournalInterrupted ? Interrupted : Failed;
+        }
+        std::cout << "Undone in " << newestDir << ": " << *r << ".\n";
+        return Ok;
     }
 
 private:
