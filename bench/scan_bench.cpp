@@ -34,6 +34,7 @@ int main(int argc, char** argv)
     for (int r = 0; r < repeat; ++r) {
         podium::ranking::FolderScanner scanner; // fresh: no cache between repeats
         podium::ranking::ScanOptions so;
+        so.remember = false; // as podium-cli does
         so.threads = threads;
         so.recursive = recursive;
         const auto t0 = std::chrono::steady_clock::now();

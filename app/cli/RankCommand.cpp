@@ -140,6 +140,7 @@ Result<FolderResult> FolderArgs::run() const
     // Lightning's layout puts checkpoints in sub-folders: a folder with no checkpoint of its own is
     // searched recursively without being asked.
     so.recursive = recursive;
+    so.remember = false; // one scan per run
     auto scan = scanner.scan(folder, so);
     if (scan && !recursive && scan->files.empty()) {
         so.recursive = true;

@@ -28,15 +28,15 @@ public:
         if (auto n = v->number())
             return n;
         if (v->kind == Kind::Tensor) {
-            if (auto it = m_cache.find(v->tensor); it != m_cache.end())
+            if (auto it = m_cache.find(v->tensor()); it != m_cache.end())
                 return it->second;
-            auto r = m_file.readScalar(*v->tensor);
+            auto r = m_file.readScalar(*v->tensor());
             if (!r) {
                 warnings.push_back(std::string(what) + ": " + r.error().describe());
-                m_cache.emplace(v->tensor, std::nullopt);
+                m_cache.emplace(v->tensor(), std::nullopt);
                 return std::nullopt;
             }
-            m_cache.emplace(v->tensor, *r);
+            m_cache.emplace(v->tensor(), *r);
             return *r;
         }
         warnings.push_back(std::string(what) + ": a " + std::string(pickle::kindName(v->kind)) + ", not a number");
@@ -51,8 +51,8 @@ private:
 std::string strOf(const Value* v)
 {
     if (!v) return {};
-    if (v->kind == Kind::Str) return std::string(v->text);
-    if (v->kind == Kind::Object && !v->text.empty()) return std::string(v->text); // a pathlib path
+    if (v->kind == Kind::Str) return std::string(v->text());
+    if (v->kind == Kind::Object && !v->text().empty()) return std::string(v->text()); // a pathlib path
     return {};
 }
 
@@ -160,7 +160,7 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
     const Value* root = doc.root;
     if (root->kind == Kind::Dict)
         c.topLevelType = root->ordered ? "OrderedDict" : "dict";
-    else if (root->kind == Kind::Object && root->global)
+    else if (root->kind == Kind::Object && root->global())
         c.topLevelType = root->qualifiedName();
     else
         c.topLevelType = std::string(pickle::kindName(root->kind));
@@ -168,8 +168,8 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
         c.notLightningReason = "the pickled object is a " + c.topLevelType + ", not a dict";
         return c;
     }
-    for (const auto& [k, v] : root->entries)
-        c.topLevelKeys.push_back(k->kind == Kind::Str ? std::string(k->text) : pickle::repr(k));
+    for (const auto& [k, v] : root->entries())
+        c.topLevelKeys.push_back(k->kind == Kind::Str ? std::string(k->text()) : pickle::repr(k));
 
     const Value* version = root->get("pytorch-lightning_version");
     const Value* stateDict = root->get("state_dict");
@@ -180,10 +180,10 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
     const Value* weights = stateDict ? stateDict : root;
     std::array<std::size_t, 32> dtypeCounts{};
     std::vector<std::pair<std::string_view, std::size_t>> locationCounts;
-    for (const auto& [k, v] : weights->entries) {
+    for (const auto& [k, v] : weights->entries()) {
         if (v->kind != Kind::Tensor)
             continue;
-        const auto& t = *v->tensor;
+        const auto& t = *v->tensor();
         auto& s = c.stateDict;
         ++s.tensors;
         const auto n = t.numel();
@@ -206,7 +206,7 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
         c.stateDict.locations[std::string(loc)] = n;
 
     if (!version || !stateDict) {
-        if (!version && root->ordered && c.stateDict.tensors == root->entries.size())
+        if (!version && root->ordered && c.stateDict.tensors == root->entries().size())
             c.notLightningReason = "a plain state_dict (" + std::to_string(c.stateDict.tensors) +
                                    " tensors), not a Lightning checkpoint";
         else if (!version)
@@ -218,11 +218,11 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
     }
     c.isLightning = version && stateDict;
     if (version && version->kind == Kind::Str)
-        c.lightningVersion = std::string(version->text);
+        c.lightningVersion = std::string(version->text());
     if (const Value* e = root->get("epoch"); e && e->kind == Kind::Int)
-        c.epoch = e->integer;
+        c.epoch = e->integer();
     if (const Value* g = root->get("global_step"); g && g->kind == Kind::Int)
-        c.globalStep = g->integer;
+        c.globalStep = g->integer();
 
     if (const Value* hp = root->get("hyper_parameters"))
         c.hyperParameters = pickle::toJson(hp);
@@ -231,13 +231,13 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
     if (const Value* dm = root->get("datamodule_hyper_parameters"))
         c.datamoduleHyperParameters = pickle::toJson(dm);
     if (const Value* o = root->get("optimizer_states"); o && (o->kind == Kind::List || o->kind == Kind::Tuple))
-        c.optimizers = o->items.size();
+        c.optimizers = o->items().size();
     if (const Value* s = root->get("lr_schedulers"); s && (s->kind == Kind::List || s->kind == Kind::Tuple))
-        c.lrSchedulers = s->items.size();
+        c.lrSchedulers = s->items().size();
     if (const Value* l = root->get("loops"); l && l->kind == Kind::Dict)
-        for (const auto& [k, v] : l->entries)
+        for (const auto& [k, v] : l->entries())
             if (k->kind == Kind::Str)
-                c.loops.emplace_back(k->text);
+                c.loops.emplace_back(k->text());
 
     const Value* cbs = root->get("callbacks");
     if (!cbs || !cbs->isDictLike())
@@ -246,20 +246,20 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
     std::vector<const pickle::TensorRef*> scoreTensors;
     auto collect = [&](const Value* v) {
         if (v && v->kind == Kind::Tensor)
-            scoreTensors.push_back(v->tensor);
+            scoreTensors.push_back(v->tensor());
     };
-    for (const auto& [key, st] : cbs->entries) {
+    for (const auto& [key, st] : cbs->entries()) {
         if (!isModelCheckpointState(st))
             continue;
         for (const char* field : {"current_score", "best_model_score", "kth_value"})
             collect(st->get(field));
         if (const Value* bk = st->get("best_k_models"); bk && bk->isDictLike())
-            for (const auto& [p, s] : bk->entries)
+            for (const auto& [p, s] : bk->entries())
                 collect(s);
     }
     file.prefetchScalars(scoreTensors);
-    for (const auto& [key, st] : cbs->entries) {
-        std::string keyText = key->kind == Kind::Str ? std::string(key->text)
+    for (const auto& [key, st] : cbs->entries()) {
+        std::string keyText = key->kind == Kind::Str ? std::string(key->text())
                               : key->kind == Kind::Global ? key->qualifiedName()
                                                           : pickle::repr(key);
         if (!isModelCheckpointState(st)) {
@@ -268,11 +268,11 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
         }
         CallbackState cb;
         cb.stateKey = keyText;
-        if (auto parsed = key->kind == Kind::Str ? parseStateKey(key->text) : std::nullopt) {
+        if (auto parsed = key->kind == Kind::Str ? parseStateKey(key->text()) : std::nullopt) {
             cb.kind = parsed->first;
             cb.keyFields = std::move(parsed->second);
         } else {
-            cb.kind = key->kind == Kind::Global ? std::string(key->global->name) : keyText;
+            cb.kind = key->kind == Kind::Global ? std::string(key->global()->name) : keyText;
         }
         cb.monitor = strOf(st->get("monitor"));
         if (cb.monitor.empty() && cb.keyFields.contains("monitor") && cb.keyFields["monitor"].is_string())
@@ -288,7 +288,7 @@ Checkpoint interpret(const TorchFile& file, const std::string& name)
             cb.kthValue = scores.read(kth, cb.warnings, "kth_value");
         if (const Value* bk = st->get("best_k_models"); bk && bk->isDictLike()) {
             cb.hasBestKModels = true;
-            for (const auto& [p, s] : bk->entries)
+            for (const auto& [p, s] : bk->entries())
                 cb.bestKModels.emplace_back(strOf(p), scores.read(s, cb.warnings, "best_k_models"));
         }
         // mode: only the state key stores it; else kth_value is +inf (min) / -inf (max) until top-k fills.

@@ -162,7 +162,7 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openLegacy(std::unique_ptr<Caching
 
         auto magic = pickle::Machine::run(buffer, 0, small, "magic pickle");
         if (!magic || magic.value()->root->kind != Kind::BigInt ||
-            magic.value()->root->text != "119547037146038801333356") {
+            magic.value()->root->text() != "119547037146038801333356") {
             if (!magic && window < size && (magic.error().code == ErrorCode::PickleTruncated ||
                                             magic.error().code == ErrorCode::PickleNoStop)) {
                 window = std::min<std::uint64_t>(size, window * 4);
@@ -178,7 +178,7 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openLegacy(std::unique_ptr<Caching
         std::size_t at = magic.value()->end;
         auto proto = pickle::Machine::run(buffer, at, small, "protocol pickle");
         if (fail(proto)) { window = std::min<std::uint64_t>(size, window * 4); continue; }
-        if (!proto || proto.value()->root->kind != Kind::Int || proto.value()->root->integer != 1001)
+        if (!proto || proto.value()->root->kind != Kind::Int || proto.value()->root->integer() != 1001)
             return Error(ErrorCode::LegacyBadHeader, "unsupported legacy protocol version (torch writes 1001)", at, "file")
                 .inFile(src.name());
         at = proto.value()->end;
@@ -205,26 +205,26 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openLegacy(std::unique_ptr<Caching
 
         // Storage layout: keys in the listed order, each an 8-byte count then numel * element size bytes.
         std::uint64_t pos = keys.value()->end;
-        for (const auto* k : keys.value()->root->items) {
+        for (const auto* k : keys.value()->root->items()) {
             if (k->kind != Kind::Str)
                 return Error(ErrorCode::LegacyBadHeader, "a storage key is not a string", pos, "file").inFile(src.name());
             const pickle::StorageRef* ref = nullptr;
             for (const auto* s : f->m_doc->storages)
-                if (s->key == k->text) { ref = s; break; }
+                if (s->key == k->text()) { ref = s; break; }
             if (!ref)
-                return Error(ErrorCode::LegacyBadStorage, "storage '" + std::string(k->text) +
+                return Error(ErrorCode::LegacyBadStorage, "storage '" + std::string(k->text()) +
                                                               "' is listed but no tensor names it", pos, "file").inFile(src.name());
             const std::uint64_t es = std::max<std::size_t>(1, pickle::dtypeSize(ref->dtype));
             if (ref->numel < 0 || static_cast<std::uint64_t>(ref->numel) > size / es)
-                return Error(ErrorCode::LegacyBadStorage, "storage '" + std::string(k->text) + "' declares " +
+                return Error(ErrorCode::LegacyBadStorage, "storage '" + std::string(k->text()) + "' declares " +
                                                               std::to_string(ref->numel) + " elements, more than the file holds",
                              pos, "file").inFile(src.name());
             const std::uint64_t bytes = static_cast<std::uint64_t>(ref->numel) * es;
             if (pos > size || 8 + bytes > size - pos)
-                return Error(ErrorCode::LegacyBadStorage, "storage '" + std::string(k->text) + "' (" + std::to_string(bytes) +
+                return Error(ErrorCode::LegacyBadStorage, "storage '" + std::string(k->text()) + "' (" + std::to_string(bytes) +
                                                               " bytes at " + std::to_string(pos) + ") runs past the end of the file",
                              pos, "file").inFile(src.name());
-            f->m_legacy.emplace(std::string(k->text), LegacyStorage{pos, bytes, es});
+            f->m_legacy.emplace(std::string(k->text()), LegacyStorage{pos, bytes, es});
             pos += 8 + bytes;
         }
         f->m_entryCount = f->m_legacy.size();

@@ -94,6 +94,15 @@ public:
         m_data[m_size++] = v;
     }
     void pop_back() noexcept { --m_size; }
+    void clear() noexcept { m_size = 0; }
+    std::size_t capacity() const noexcept { return m_cap; }
+    /// Frees the storage (a scratch vector that grew past what is worth keeping between pickles).
+    void release() noexcept
+    {
+        std::free(m_data);
+        m_data = nullptr;
+        m_size = m_cap = 0;
+    }
     Value*& back() noexcept { return m_data[m_size - 1]; }
     Value*& operator[](std::size_t i) noexcept { return m_data[i]; }
     Value* const& operator[](std::size_t i) const noexcept { return m_data[i]; }
@@ -121,12 +130,65 @@ private:
     std::size_t m_size = 0, m_cap = 0;
 };
 
+/// The machine's working vectors (stack, memo, MARK positions), kept per thread between pickles. A scan
+/// runs thousands of pickles per thread; fresh vectors grew by realloc each time, and on this kind of
+/// machine first-touched pages are the dearest thing a scan does (a third of a whole scan's page faults).
+struct Scratch {
+    static constexpr std::size_t kKeepSlots = std::size_t{1} << 18; // 2 MiB of pointers per vector at most
+    PtrVector stack;
+    PtrVector memo;
+    std::vector<std::size_t> marks;
+    bool busy = false;
+};
+thread_local Scratch t_scratch;
+
+/// Takes the thread's Scratch for one run (or a private one if a run is already using it) and gives it
+/// back emptied, releasing vectors that grew past kKeepSlots.
+class ScratchLease {
+public:
+    ScratchLease()
+    {
+        if (!t_scratch.busy) {
+            m_s = &t_scratch;
+            m_s->busy = true;
+        } else {
+            m_own = std::make_unique<Scratch>();
+            m_s = m_own.get();
+        }
+        m_s->stack.reserve(256);
+    }
+    ~ScratchLease()
+    {
+        if (m_s != &t_scratch)
+            return;
+        for (PtrVector* v : {&m_s->stack, &m_s->memo}) {
+            v->clear();
+            if (v->capacity() > Scratch::kKeepSlots)
+                v->release();
+        }
+        m_s->marks.clear();
+        if (m_s->marks.capacity() > Scratch::kKeepSlots)
+            m_s->marks.shrink_to_fit();
+        m_s->busy = false;
+    }
+    ScratchLease(const ScratchLease&) = delete;
+    ScratchLease& operator=(const ScratchLease&) = delete;
+    Scratch& get() noexcept { return *m_s; }
+
+private:
+    Scratch* m_s = nullptr;
+    std::unique_ptr<Scratch> m_own;
+};
+
 class Run {
 public:
     Run(Document& doc, const Limits& limits, Bytes data, const char* where)
-        : m_doc(doc), m_limits(limits), m_alloc(&doc.arena), m_r(data, ErrorCode::PickleTruncated, where)
+        : m_doc(doc), m_limits(limits), m_r(data, ErrorCode::PickleTruncated, where)
     {
-        m_stack.reserve(256);
+        // a state_dict pickles each tensor in ~110 bytes: room for that many without regrowing
+        const std::size_t expected = std::min<std::size_t>(data.size() / 110 + 16, 1 << 16);
+        m_doc.storages.reserve(expected);
+        m_doc.tensors.reserve(expected);
     }
 
     void execute();
@@ -134,7 +196,7 @@ public:
 private:
     // ---- errors -------------------------------------------------------------------------------------
     [[noreturn]] void fail(ErrorCode code, std::string detail) const { m_r.failAt(code, m_opStart, std::move(detail)); }
-    std::string opName() const { return std::string(m_info->name); }
+    std::string opName() const { return std::string(opcodeInfo(m_r.data()[m_opStart])->name); } // fast paths leave m_info alone
 
     // ---- allocation (budgeted) ----------------------------------------------------------------------
     // The hot paths below stay small enough to inline; their failures are built in cold functions.
@@ -152,21 +214,46 @@ private:
     [[gnu::always_inline]] Value* make(Kind k)
     {
         charge();
-        Value* v = new (m_doc.arena.bump(sizeof(Value), alignof(Value))) Value();
+        // Copying a blank node is a few vector stores; value-initialising it compiled to `rep stos`, whose
+        // start-up cost dominated for a 120-byte node.
+        static constexpr Value kBlank{};
+        void* p = m_doc.arena.bump(sizeof(Value), alignof(Value));
+        std::memcpy(p, &kBlank, sizeof(Value));
+        Value* v = std::launder(static_cast<Value*>(p));
         v->kind = k;
         v->offset = m_opStart;
         return v;
     }
+    /// Places a T in the arena (what polymorphic_allocator::new_object does, without its virtual call).
+    template <typename T, typename... A>
+    T* arenaNew(A&&... a)
+    {
+        return new (m_doc.arena.bump(sizeof(T), alignof(T))) T(std::forward<A>(a)...);
+    }
+    Value* makeObject()
+    {
+        Value* v = make(Kind::Object);
+        v->payload.object = arenaNew<ObjectData>();
+        return v;
+    }
+    static ArenaVec<Value*>& itemsOf(Value* c) noexcept
+    {
+        return c->kind == Kind::Object ? c->payload.object->items : c->payload.items;
+    }
+    static ArenaVec<ValueEntry>& entriesOf(Value* c) noexcept
+    {
+        return c->kind == Kind::Object ? c->payload.object->entries : c->payload.entries;
+    }
     std::string_view keep(std::string_view s) // copies text into the arena
     {
-        char* p = static_cast<char*>(m_doc.arena.allocate(s.size() + 1, 1));
+        char* p = static_cast<char*>(m_doc.arena.bump(s.size() + 1, 1));
         std::memcpy(p, s.data(), s.size());
         p[s.size()] = 0;
         return {p, s.size()};
     }
 
     // ---- stack discipline ---------------------------------------------------------------------------
-    std::size_t fence() const noexcept { return m_marks.empty() ? 0 : m_marks.back(); }
+    std::size_t fence() const noexcept { return m_fence; }
     std::size_t above() const noexcept { return m_stack.size() - fence(); }
     [[gnu::always_inline]] void needItems(std::size_t n)
     {
@@ -220,6 +307,7 @@ private:
     {
         m_stack.resize(start);
         m_marks.pop_back();
+        m_fence = m_marks.empty() ? 0 : m_marks.back();
     }
 
     // ---- containers ---------------------------------------------------------------------------------
@@ -235,14 +323,14 @@ private:
     {
         charge();
         nest(c, item);
-        c->items.push_back(m_doc.arena, item);
+        itemsOf(c).push_back(m_doc.arena, item);
     }
     void addEntry(Value* c, Value* k, Value* v)
     {
         charge();
         nest(c, k);
         nest(c, v);
-        c->entries.push_back(m_doc.arena, {k, v});
+        entriesOf(c).push_back(m_doc.arena, {k, v});
     }
     Value* sequence(Kind k, Value* const* first, std::size_t n)
     {
@@ -256,9 +344,63 @@ private:
             if (v->depth > m_limits.maxDepth)
                 fail(ErrorCode::PickleDepthLimit, "values nest deeper than " + std::to_string(m_limits.maxDepth) + " levels");
         }
-        v->items.assign(m_doc.arena, first, first + n);
+        v->payload.items.assign(m_doc.arena, first, first + n);
         return v;
     }
+
+    // ---- opcodes that both dispatch paths run ---------------------------------------------------------
+    /// torch.save memoises nearly every value it writes: the PUT right after one is taken here, with a
+    /// conditional branch instead of another trip through the dispatch's indirect jump (same checks and
+    /// error offsets as the PUT cases).
+    [[gnu::always_inline]] void takeFollowingPut(const std::uint8_t* bytes, std::size_t size)
+    {
+        const std::size_t p = m_r.pos();
+        if (p + 5 <= size && bytes[p] == static_cast<std::uint8_t>(Op::LONG_BINPUT)) {
+            m_opStart = p;
+            ++m_doc.opcodes;
+            m_r.setPos(p + 5);
+            memoPut(loadLE<std::uint32_t>(bytes + p + 1));
+        } else if (p + 2 <= size && bytes[p] == static_cast<std::uint8_t>(Op::BINPUT)) {
+            m_opStart = p;
+            ++m_doc.opcodes;
+            m_r.setPos(p + 2);
+            memoPut(bytes[p + 1]);
+        } else if (p < size && bytes[p] == static_cast<std::uint8_t>(Op::MEMOIZE)) {
+            m_opStart = p;
+            ++m_doc.opcodes;
+            m_r.setPos(p + 1);
+            memoPut(static_cast<std::int64_t>(m_memo.size()));
+        }
+    }
+    void opMark()
+    {
+        if (m_marks.size() >= m_limits.maxDepth)
+            fail(ErrorCode::PickleDepthLimit, "more than " + std::to_string(m_limits.maxDepth) + " MARKs are open");
+        m_marks.push_back(m_stack.size());
+        m_fence = m_stack.size();
+    }
+    void opTupleN(std::size_t n) // TUPLE1, TUPLE2, TUPLE3
+    {
+        needItems(n);
+        Value* t = sequence(Kind::Tuple, m_stack.data() + m_stack.size() - n, n);
+        m_stack.resize(m_stack.size() - n);
+        push(t);
+    }
+    void opSequence(Kind k) // TUPLE, LIST, FROZENSET: the items above the MARK
+    {
+        const std::size_t start = markStart();
+        Value* v = sequence(k, m_stack.data() + start, m_stack.size() - start);
+        dropMark(start);
+        push(v);
+    }
+    void opReduce()
+    {
+        needItems(2);
+        Value* args = pop();
+        Value* callable = pop();
+        push(call(callable, args));
+    }
+    void opBinPersid() { push(persistent(pop())); }
 
     // ---- globals ------------------------------------------------------------------------------------
     Value* global(std::string_view module, std::string_view name);
@@ -270,12 +412,12 @@ private:
 
     static const Value* item(const Value* seq, std::size_t i)
     {
-        return seq && (seq->kind == Kind::Tuple || seq->kind == Kind::List) && i < seq->items.size() ? seq->items[i]
+        return seq && (seq->kind == Kind::Tuple || seq->kind == Kind::List) && i < seq->items().size() ? seq->items()[i]
                                                                                                        : nullptr;
     }
     static std::optional<std::int64_t> intOf(const Value* v)
     {
-        if (v && v->kind == Kind::Int) return v->integer;
+        if (v && v->kind == Kind::Int) return v->integer();
         if (v && v->kind == Kind::Bool) return v->boolean ? 1 : 0;
         return std::nullopt;
     }
@@ -316,11 +458,12 @@ private:
 
     Document& m_doc;
     const Limits& m_limits;
-    std::pmr::polymorphic_allocator<> m_alloc;
     ByteReader m_r;
-    PtrVector m_stack;
-    std::vector<std::size_t> m_marks;
-    PtrVector m_memo;
+    ScratchLease m_lease;
+    PtrVector& m_stack = m_lease.get().stack;
+    std::vector<std::size_t>& m_marks = m_lease.get().marks;
+    PtrVector& m_memo = m_lease.get().memo;
+    std::size_t m_fence = 0; // the topmost MARK's stack position (0 when none is open)
     std::size_t m_opStart = 0;
     const OpcodeInfo* m_info = nullptr;
     int m_maxOpProtocol = 0;
@@ -340,13 +483,14 @@ Value* Run::global(std::string_view module, std::string_view name)
         module = keep(latin1ToUtf8(module));
     if (!isValidUtf8(name))
         name = keep(latin1ToUtf8(name));
-    auto* g = m_alloc.new_object<GlobalRef>();
+    auto* g = arenaNew<GlobalRef>();
     g->module = module;
     g->name = name;
     g->verdict = judgeGlobal(module, name);
     if (const AllowEntry* e = findAllowed(module, name); e && g->verdict == Verdict::Safe) {
         g->builder = static_cast<std::uint16_t>(e->builder);
         g->dtype = e->dtype;
+        g->untypedStorage = e->builder == Builder::StorageType && name.find("UntypedStorage") != std::string_view::npos;
     }
 
     auto it = std::find_if(m_doc.globals.begin(), m_doc.globals.end(),
@@ -364,40 +508,40 @@ Value* Run::global(std::string_view module, std::string_view name)
     ++it->count;
 
     Value* v = make(Kind::Global);
-    v->global = g;
+    v->payload.global = g;
     return v;
 }
 
 Value* Run::persistent(Value* pid)
 {
     // torch: ('storage', <storage type global>, key, location, numel[, view_metadata (legacy)])
-    if (pid->kind == Kind::Tuple && pid->items.size() >= 5 && pid->items[0]->kind == Kind::Str &&
-        pid->items[0]->text == "storage") {
-        const Value* type = pid->items[1];
-        const Value* key = pid->items[2];
-        const Value* loc = pid->items[3];
-        const Value* numel = pid->items[4];
+    if (pid->kind == Kind::Tuple && pid->items().size() >= 5 && pid->items()[0]->kind == Kind::Str &&
+        pid->items()[0]->text() == "storage") {
+        const Value* type = pid->items()[1];
+        const Value* key = pid->items()[2];
+        const Value* loc = pid->items()[3];
+        const Value* numel = pid->items()[4];
         if (type->kind == Kind::Global && (key->kind == Kind::Str || key->kind == Kind::Int) &&
             loc->kind == Kind::Str && numel->kind == Kind::Int) {
-            auto* s = m_alloc.new_object<StorageRef>();
-            s->key = key->kind == Kind::Str ? key->text : keep(std::to_string(key->integer));
-            s->location = loc->text;
-            s->numel = numel->integer;
-            if (static_cast<Builder>(type->global->builder) == Builder::StorageType) {
-                s->dtype = type->global->dtype;
-                s->untyped = type->global->name.find("UntypedStorage") != std::string_view::npos;
+            auto* s = arenaNew<StorageRef>();
+            s->key = key->kind == Kind::Str ? key->text() : keep(std::to_string(key->integer()));
+            s->location = loc->text();
+            s->numel = numel->integer();
+            if (const GlobalRef* g = type->global(); static_cast<Builder>(g->builder) == Builder::StorageType) {
+                s->dtype = g->dtype;
+                s->untyped = g->untypedStorage;
             }
             m_doc.storages.push_back(s);
             Value* v = make(Kind::Storage);
-            v->storage = s;
-            v->args = pid;
+            v->payload.storage.ref = s;
+            v->payload.storage.pid = pid;
             return v;
         }
     }
     // Anything else is kept as an opaque object (torch never writes it; other tools might).
-    Value* v = make(Kind::Object);
-    v->args = pid;
-    v->text = "persistent id";
+    Value* v = makeObject();
+    v->payload.object->args = pid;
+    v->payload.object->text = "persistent id";
     return v;
 }
 
@@ -406,15 +550,15 @@ Value* Run::rebuildTensor(const Value* args, Builder b)
     const Value* storage = item(args, 0);
     if (!storage || storage->kind != Kind::Storage)
         return nullptr;
-    auto* t = m_alloc.new_object<TensorRef>();
-    t->storage = storage->storage;
-    t->dtype = storage->storage->dtype;
+    auto* t = arenaNew<TensorRef>();
+    t->storage = storage->storage();
+    t->dtype = storage->storage()->dtype;
     t->storageOffset = intOf(item(args, 1)).value_or(0);
     auto dims = [&](const Value* seq, ArenaVec<std::int64_t>& out) {
         if (!seq) return;
-        for (const Value* d : seq->items) {
+        for (const Value* d : seq->items()) {
             charge();
-            out.push_back(m_doc.arena, d->kind == Kind::Int ? d->integer : -1);
+            out.push_back(m_doc.arena, d->kind == Kind::Int ? d->integer() : -1);
         }
     };
     const Value* size = item(args, 2);
@@ -427,12 +571,12 @@ Value* Run::rebuildTensor(const Value* args, Builder b)
     }
     if (b == Builder::RebuildTensorV3) {
         const Value* dt = item(args, 6);
-        if (dt && dt->kind == Kind::Global && static_cast<Builder>(dt->global->builder) == Builder::TorchDtype)
-            t->dtype = dt->global->dtype;
+        if (dt && dt->kind == Kind::Global && static_cast<Builder>(dt->global()->builder) == Builder::TorchDtype)
+            t->dtype = dt->global()->dtype;
     }
     m_doc.tensors.push_back(t);
     Value* v = make(Kind::Tensor);
-    v->tensor = t;
+    v->payload.tensor = t;
     return v;
 }
 
@@ -442,23 +586,23 @@ Value* Run::numpyScalar(const Value* args)
     const Value* data = item(args, 1);
     if (!dtype || dtype->kind != Kind::Object || !data || data->kind != Kind::Bytes)
         return nullptr;
-    const Value* typestr = item(dtype->args, 0);
+    const Value* typestr = item(dtype->args(), 0);
     if (!typestr || typestr->kind != Kind::Str)
         return nullptr;
-    const DType dt = numpyDtype(typestr->text);
-    bool big = typestr->text.starts_with('>');
+    const DType dt = numpyDtype(typestr->text());
+    bool big = typestr->text().starts_with('>');
     if (const Value* order = item(dtype->state, 1); order && order->kind == Kind::Str)
-        big = order->text == ">";
+        big = order->text() == ">";
     const std::size_t n = dtypeSize(dt);
-    if (n == 0 || data->text.size() != n)
+    if (n == 0 || data->text().size() != n)
         return nullptr;
     std::uint8_t b[8];
-    std::memcpy(b, data->text.data(), n);
+    std::memcpy(b, data->text().data(), n);
     if (big)
         std::reverse(b, b + n);
     Value* v = nullptr;
-    auto asFloat = [&](double d) { v = make(Kind::Float); v->real = d; };
-    auto asInt = [&](std::int64_t i) { v = make(Kind::Int); v->integer = i; };
+    auto asFloat = [&](double d) { v = make(Kind::Float); v->payload.real = d; };
+    auto asInt = [&](std::int64_t i) { v = make(Kind::Int); v->payload.integer = i; };
     switch (dt) {
     case DType::Float64: { double d; std::memcpy(&d, b, 8); asFloat(d); break; }
     case DType::Float32: { float f; std::memcpy(&f, b, 4); asFloat(f); break; }
@@ -484,7 +628,7 @@ Value* Run::numpyScalar(const Value* args)
 
 Value* Run::newObject(Value* cls, Value* args)
 {
-    const auto builder = cls->kind == Kind::Global ? static_cast<Builder>(cls->global->builder) : Builder::None;
+    const auto builder = cls->kind == Kind::Global ? static_cast<Builder>(cls->global()->builder) : Builder::None;
     switch (builder) {
     case Builder::OrderedDict: {
         Value* d = make(Kind::Dict);
@@ -495,11 +639,11 @@ Value* Run::newObject(Value* cls, Value* args)
         return make(Kind::Set);
     default: break;
     }
-    Value* o = make(Kind::Object);
-    o->global = cls->global; // null when the class is not a global (kept in state below)
+    Value* o = makeObject();
+    o->payload.object->global = cls->global(); // null when the class is not a global (kept in state below)
     if (cls->kind != Kind::Global)
         o->state = cls;
-    o->args = args;
+    o->payload.object->args = args;
     nest(o, args);
     return o;
 }
@@ -508,31 +652,31 @@ Value* Run::call(Value* callable, Value* args)
 {
     if (args->kind != Kind::Tuple)
         fail(ErrorCode::PickleBadType, opName() + " needs an argument tuple, found " + std::string(kindName(args->kind)));
-    const auto builder = callable->kind == Kind::Global ? static_cast<Builder>(callable->global->builder) : Builder::None;
+    const auto builder = callable->kind == Kind::Global ? static_cast<Builder>(callable->global()->builder) : Builder::None;
     const Value* a0 = item(args, 0);
     switch (builder) {
     case Builder::OrderedDict: {
         Value* d = make(Kind::Dict);
         d->ordered = true;
         if (a0 && a0->kind == Kind::Dict)
-            for (auto& [k, v] : a0->entries) addEntry(d, k, v);
+            for (auto& [k, v] : a0->entries()) addEntry(d, k, v);
         else if (a0 && (a0->kind == Kind::List || a0->kind == Kind::Tuple))
-            for (Value* pair : a0->items)
-                if ((pair->kind == Kind::Tuple || pair->kind == Kind::List) && pair->items.size() == 2)
-                    addEntry(d, pair->items[0], pair->items[1]);
+            for (Value* pair : a0->items())
+                if ((pair->kind == Kind::Tuple || pair->kind == Kind::List) && pair->items().size() == 2)
+                    addEntry(d, pair->items()[0], pair->items()[1]);
         return d;
     }
     case Builder::Set:
     case Builder::FrozenSet: {
         Value* s = make(builder == Builder::Set ? Kind::Set : Kind::FrozenSet);
         if (a0 && (a0->kind == Kind::List || a0->kind == Kind::Tuple || a0->kind == Kind::Set || a0->kind == Kind::FrozenSet))
-            for (Value* x : a0->items) addItem(s, x);
+            for (Value* x : a0->items()) addItem(s, x);
         return s;
     }
     case Builder::ByteArray: {
         Value* b = make(Kind::Bytes);
-        if (a0 && a0->kind == Kind::Bytes) b->text = a0->text;
-        else if (a0 && a0->kind == Kind::Str) b->text = a0->text;
+        if (a0 && a0->kind == Kind::Bytes) b->payload.text = a0->text();
+        else if (a0 && a0->kind == Kind::Str) b->payload.text = a0->text();
         return b;
     }
     case Builder::CodecsEncode: {
@@ -540,11 +684,11 @@ Value* Run::call(Value* callable, Value* args)
         Value* b = make(Kind::Bytes);
         const Value* enc = item(args, 1);
         if (a0 && a0->kind == Kind::Str) {
-            const bool latin1 = enc && enc->kind == Kind::Str && (enc->text == "latin1" || enc->text == "latin-1");
-            if (!latin1) { b->text = a0->text; return b; }
+            const bool latin1 = enc && enc->kind == Kind::Str && (enc->text() == "latin1" || enc->text() == "latin-1");
+            if (!latin1) { b->payload.text = a0->text(); return b; }
             std::string out;
-            out.reserve(a0->text.size());
-            const auto& t = a0->text;
+            out.reserve(a0->text().size());
+            const auto& t = a0->text();
             for (std::size_t i = 0; i < t.size(); ++i) {
                 const auto c = static_cast<unsigned char>(t[i]);
                 if (c < 0x80) out += static_cast<char>(c);
@@ -553,23 +697,23 @@ Value* Run::call(Value* callable, Value* args)
                     ++i;
                 } else out += '?';
             }
-            b->text = keep(out);
+            b->payload.text = keep(out);
         }
         return b;
     }
     case Builder::TorchSize: {
         Value* t = make(Kind::Tuple);
         if (a0 && (a0->kind == Kind::Tuple || a0->kind == Kind::List))
-            for (Value* x : a0->items) addItem(t, x);
+            for (Value* x : a0->items()) addItem(t, x);
         return t;
     }
     case Builder::TorchDevice: {
         Value* o = newObject(callable, args);
         if (a0 && a0->kind == Kind::Str) {
-            std::string text(a0->text);
+            std::string text(a0->text());
             if (auto idx = intOf(item(args, 1)))
                 text += ":" + std::to_string(*idx);
-            o->text = keep(text);
+            o->payload.object->text = keep(text);
         }
         return o;
     }
@@ -583,11 +727,11 @@ Value* Run::call(Value* callable, Value* args)
     case Builder::RebuildParameterWithState:
         if (a0 && a0->kind == Kind::Tensor) {
             Value* p = make(Kind::Tensor);
-            auto* t = m_alloc.new_object<TensorRef>(*a0->tensor);
+            auto* t = arenaNew<TensorRef>(*a0->tensor());
             t->parameter = true;
             const Value* rg = item(args, 1);
             t->requiresGrad = rg && rg->kind == Kind::Bool && rg->boolean;
-            p->tensor = t;
+            p->payload.tensor = t;
             return p;
         }
         break;
@@ -606,16 +750,16 @@ Value* Run::call(Value* callable, Value* args)
     case Builder::Path: {
         Value* o = newObject(callable, args);
         std::string path;
-        for (const Value* part : args->items) {
+        for (const Value* part : args->items()) {
             if (part->kind != Kind::Str)
                 continue;
-            if (part->text.starts_with('/'))
+            if (part->text().starts_with('/'))
                 path.clear();
             if (!path.empty() && path.back() != '/')
                 path += '/';
-            path += part->text;
+            path += part->text();
         }
-        o->text = keep(path);
+        o->payload.object->text = keep(path);
         return o;
     }
     case Builder::Reconstructor: {
@@ -629,9 +773,9 @@ Value* Run::call(Value* callable, Value* args)
         break;
     }
     // Not allow-listed, or arguments of an unexpected shape: an opaque record of the call.
-    Value* o = make(Kind::Object);
-    o->global = callable->global;
-    o->args = args;
+    Value* o = makeObject();
+    o->payload.object->global = callable->global();
+    o->payload.object->args = args;
     nest(o, args);
     if (callable->kind != Kind::Global)
         o->state = callable; // calling an object (e.g. a partial): keep what was called
@@ -641,10 +785,104 @@ Value* Run::call(Value* callable, Value* args)
 void Run::execute()
 {
     Arg arg;
+    const std::uint8_t* const bytes = m_r.data().data();
+    const std::size_t size = m_r.size();
     for (;;) {
-        m_opStart = m_r.pos();
-        if (m_r.atEnd())
+        const std::size_t pos = m_r.pos();
+        m_opStart = pos;
+        if (pos >= size)
             fail(ErrorCode::PickleNoStop, "the pickle ends after " + std::to_string(m_doc.opcodes) + " opcodes without STOP");
+        // Fast paths for the opcodes torch.save writes by the thousand (memo puts and gets, small ints,
+        // strings): their argument is decoded in place, with the same checks as decodeArg. Anything else,
+        // a truncated argument, and every opcode before PROTO (whose protocol is being inferred) take the
+        // table-driven path below.
+        if (m_sawProto) [[likely]] {
+            const std::uint8_t* a = bytes + pos + 1;
+            const std::size_t left = size - pos - 1;
+            switch (static_cast<Op>(bytes[pos])) {
+            case Op::BINPUT:
+                if (left < 1) break;
+                ++m_doc.opcodes;
+                m_r.setPos(pos + 2);
+                memoPut(a[0]);
+                continue;
+            case Op::LONG_BINPUT:
+                if (left < 4) break;
+                ++m_doc.opcodes;
+                m_r.setPos(pos + 5);
+                memoPut(loadLE<std::uint32_t>(a));
+                continue;
+            case Op::BINGET:
+                if (left < 1) break;
+                ++m_doc.opcodes;
+                m_r.setPos(pos + 2);
+                push(memoGet(a[0]));
+                continue;
+            case Op::LONG_BINGET:
+                if (left < 4) break;
+                ++m_doc.opcodes;
+                m_r.setPos(pos + 5);
+                push(memoGet(loadLE<std::uint32_t>(a)));
+                continue;
+            case Op::BININT1:
+            case Op::BININT2:
+            case Op::BININT: {
+                const std::size_t n = bytes[pos] == static_cast<std::uint8_t>(Op::BININT1) ? 1
+                                     : bytes[pos] == static_cast<std::uint8_t>(Op::BININT2) ? 2 : 4;
+                if (left < n) break;
+                ++m_doc.opcodes;
+                m_r.setPos(pos + 1 + n);
+                Value* v = make(Kind::Int);
+                v->payload.integer = n == 1 ? a[0] : n == 2 ? loadLE<std::uint16_t>(a) : loadLE<std::int32_t>(a);
+                push(v);
+                takeFollowingPut(bytes, size);
+                continue;
+            }
+            case Op::BINUNICODE:
+            case Op::SHORT_BINUNICODE: {
+                const bool shortForm = bytes[pos] == static_cast<std::uint8_t>(Op::SHORT_BINUNICODE);
+                const std::size_t head = shortForm ? 1 : 4;
+                if (left < head) break;
+                const std::size_t n = shortForm ? a[0] : loadLE<std::uint32_t>(a);
+                if (n > left - head) break;
+                const std::string_view text(reinterpret_cast<const char*>(a + head), n);
+                if (!isValidUtf8(text)) break; // the table-driven path reports it
+                ++m_doc.opcodes;
+                m_r.setPos(pos + 1 + head + n);
+                Value* v = make(Kind::Str);
+                v->payload.text = text;
+                push(v);
+                takeFollowingPut(bytes, size);
+                continue;
+            }
+            case Op::MEMOIZE:
+                ++m_doc.opcodes;
+                m_r.setPos(pos + 1);
+                memoPut(static_cast<std::int64_t>(m_memo.size()));
+                continue;
+            // the argument-less ones of a tensor's rebuild call
+            case Op::MARK: ++m_doc.opcodes; m_r.setPos(pos + 1); opMark(); continue;
+            case Op::TUPLE: ++m_doc.opcodes; m_r.setPos(pos + 1); opSequence(Kind::Tuple); takeFollowingPut(bytes, size); continue;
+            case Op::TUPLE1: ++m_doc.opcodes; m_r.setPos(pos + 1); opTupleN(1); takeFollowingPut(bytes, size); continue;
+            case Op::TUPLE2: ++m_doc.opcodes; m_r.setPos(pos + 1); opTupleN(2); takeFollowingPut(bytes, size); continue;
+            case Op::TUPLE3: ++m_doc.opcodes; m_r.setPos(pos + 1); opTupleN(3); takeFollowingPut(bytes, size); continue;
+            case Op::REDUCE: ++m_doc.opcodes; m_r.setPos(pos + 1); opReduce(); takeFollowingPut(bytes, size); continue;
+            case Op::BINPERSID: ++m_doc.opcodes; m_r.setPos(pos + 1); opBinPersid(); continue;
+            case Op::EMPTY_TUPLE: ++m_doc.opcodes; m_r.setPos(pos + 1); push(make(Kind::Tuple)); takeFollowingPut(bytes, size); continue;
+            case Op::EMPTY_DICT: ++m_doc.opcodes; m_r.setPos(pos + 1); push(make(Kind::Dict)); takeFollowingPut(bytes, size); continue;
+            case Op::NEWFALSE:
+            case Op::NEWTRUE: {
+                ++m_doc.opcodes;
+                m_r.setPos(pos + 1);
+                Value* v = make(Kind::Bool);
+                v->boolean = bytes[pos] == static_cast<std::uint8_t>(Op::NEWTRUE);
+                push(v);
+                continue;
+            }
+            default:
+                break;
+            }
+        }
         const std::uint8_t byte = m_r.u8("opcode");
         m_info = opcodeInfo(byte);
         if (!m_info) {
@@ -693,7 +931,7 @@ void Run::execute()
         case Op::BININT1:
         case Op::BININT2: {
             Value* v = make(Kind::Int);
-            v->integer = arg.i;
+            v->payload.integer = arg.i;
             push(v);
             break;
         }
@@ -711,7 +949,7 @@ void Run::execute()
             std::string_view text = sv(arg.raw);
             if (auto i = parseDecimal(text)) {
                 Value* v = make(Kind::Int);
-                v->integer = *i;
+                v->payload.integer = *i;
                 push(v);
             } else {
                 if (!text.empty() && text.back() == 'L') text.remove_suffix(1);
@@ -720,7 +958,7 @@ void Run::execute()
                 if (!digits)
                     fail(ErrorCode::PickleBadArgument, opName() + " argument is not a decimal integer");
                 Value* v = make(Kind::BigInt);
-                v->text = text;
+                v->payload.text = text;
                 push(v);
             }
             break;
@@ -729,11 +967,11 @@ void Run::execute()
         case Op::LONG4:
             if (auto i = longToInt64(arg.raw)) {
                 Value* v = make(Kind::Int);
-                v->integer = *i;
+                v->payload.integer = *i;
                 push(v);
             } else {
                 Value* v = make(Kind::BigInt);
-                v->text = keep(longToDecimal(arg.raw));
+                v->payload.text = keep(longToDecimal(arg.raw));
                 push(v);
             }
             break;
@@ -742,13 +980,13 @@ void Run::execute()
             if (!f)
                 fail(ErrorCode::PickleBadArgument, "FLOAT argument is not a number");
             Value* v = make(Kind::Float);
-            v->real = *f;
+            v->payload.real = *f;
             push(v);
             break;
         }
         case Op::BINFLOAT: {
             Value* v = make(Kind::Float);
-            v->real = arg.f;
+            v->payload.real = arg.f;
             push(v);
             break;
         }
@@ -757,7 +995,7 @@ void Run::execute()
             if (!s)
                 fail(ErrorCode::PickleBadArgument, "STRING argument is not a quoted string");
             Value* v = make(Kind::Str);
-            v->text = keep(isValidUtf8(*s) ? *s : latin1ToUtf8(*s));
+            v->payload.text = keep(isValidUtf8(*s) ? *s : latin1ToUtf8(*s));
             push(v);
             break;
         }
@@ -766,13 +1004,13 @@ void Run::execute()
             // Python 2 str: torch.load decodes with utf-8; fall back to latin-1 so nothing is lost.
             Value* v = make(Kind::Str);
             const auto text = sv(arg.raw);
-            v->text = isValidUtf8(text) ? text : keep(latin1ToUtf8(text));
+            v->payload.text = isValidUtf8(text) ? text : keep(latin1ToUtf8(text));
             push(v);
             break;
         }
         case Op::UNICODE: {
             Value* v = make(Kind::Str);
-            v->text = keep(rawUnicodeEscapeToUtf8(sv(arg.raw)));
+            v->payload.text = keep(rawUnicodeEscapeToUtf8(sv(arg.raw)));
             push(v);
             break;
         }
@@ -783,7 +1021,7 @@ void Run::execute()
             if (!isValidUtf8(text))
                 fail(ErrorCode::PickleBadArgument, opName() + " argument is not valid UTF-8");
             Value* v = make(Kind::Str);
-            v->text = text;
+            v->payload.text = text;
             push(v);
             break;
         }
@@ -792,7 +1030,7 @@ void Run::execute()
         case Op::BINBYTES8:
         case Op::BYTEARRAY8: {
             Value* v = make(Kind::Bytes);
-            v->text = sv(arg.raw);
+            v->payload.text = sv(arg.raw);
             push(v);
             break;
         }
@@ -807,24 +1045,14 @@ void Run::execute()
         case Op::EMPTY_SET: push(make(Kind::Set)); break;
         case Op::TUPLE1:
         case Op::TUPLE2:
-        case Op::TUPLE3: {
-            const std::size_t n = static_cast<std::size_t>(m_info->op) - static_cast<std::size_t>(Op::TUPLE1) + 1;
-            needItems(n);
-            Value* t = sequence(Kind::Tuple, m_stack.data() + m_stack.size() - n, n);
-            m_stack.resize(m_stack.size() - n);
-            push(t);
+        case Op::TUPLE3:
+            opTupleN(static_cast<std::size_t>(m_info->op) - static_cast<std::size_t>(Op::TUPLE1) + 1);
             break;
-        }
         case Op::TUPLE:
         case Op::LIST:
-        case Op::FROZENSET: {
-            const std::size_t start = markStart();
-            const Kind k = m_info->op == Op::TUPLE ? Kind::Tuple : m_info->op == Op::LIST ? Kind::List : Kind::FrozenSet;
-            Value* v = sequence(k, m_stack.data() + start, m_stack.size() - start);
-            dropMark(start);
-            push(v);
+        case Op::FROZENSET:
+            opSequence(m_info->op == Op::TUPLE ? Kind::Tuple : m_info->op == Op::LIST ? Kind::List : Kind::FrozenSet);
             break;
-        }
         case Op::DICT: {
             const std::size_t start = markStart();
             const std::size_t n = m_stack.size() - start;
@@ -894,11 +1122,7 @@ void Run::execute()
         }
 
         // ---- stack manipulation ---------------------------------------------------------------------
-        case Op::MARK:
-            if (m_marks.size() >= m_limits.maxDepth)
-                fail(ErrorCode::PickleDepthLimit, "more than " + std::to_string(m_limits.maxDepth) + " MARKs are open");
-            m_marks.push_back(m_stack.size());
-            break;
+        case Op::MARK: opMark(); break;
         case Op::POP:
             if (above() > 0)
                 m_stack.pop_back();
@@ -940,25 +1164,19 @@ void Run::execute()
             if (module->kind != Kind::Str || name->kind != Kind::Str)
                 fail(ErrorCode::PickleBadType, "STACK_GLOBAL needs two strings, found " + std::string(kindName(module->kind)) +
                                                    " and " + std::string(kindName(name->kind)));
-            push(global(module->text, name->text));
+            push(global(module->text(), name->text()));
             break;
         }
         case Op::EXT1:
         case Op::EXT2:
         case Op::EXT4: {
             // The copyreg extension registry is empty in every unpickler torch uses; keep the code visible.
-            Value* o = make(Kind::Object);
-            o->text = keep("extension code " + std::to_string(arg.i));
+            Value* o = makeObject();
+            o->payload.object->text = keep("extension code " + std::to_string(arg.i));
             push(o);
             break;
         }
-        case Op::REDUCE: {
-            needItems(2);
-            Value* args = pop();
-            Value* callable = pop();
-            push(call(callable, args));
-            break;
-        }
+        case Op::REDUCE: opReduce(); break;
         case Op::NEWOBJ: {
             needItems(2);
             Value* args = pop();
@@ -977,7 +1195,7 @@ void Run::execute()
                 fail(ErrorCode::PickleBadType, "NEWOBJ_EX needs a tuple and a dict");
             Value* o = newObject(cls, args);
             if (o->kind == Kind::Object)
-                for (auto& [k, v] : kwargs->entries) addEntry(o, k, v);
+                for (auto& [k, v] : kwargs->entries()) addEntry(o, k, v);
             push(o);
             break;
         }
@@ -1009,11 +1227,11 @@ void Run::execute()
         }
         case Op::PERSID: {
             Value* pid = make(Kind::Str);
-            pid->text = sv(arg.raw);
+            pid->payload.text = sv(arg.raw);
             push(persistent(pid));
             break;
         }
-        case Op::BINPERSID: push(persistent(pop())); break;
+        case Op::BINPERSID: opBinPersid(); break;
 
         // ---- framing and control --------------------------------------------------------------------
         case Op::PROTO:

@@ -56,10 +56,13 @@ std::int64_t TensorRef::numel() const noexcept
     return n;
 }
 
+const ArenaVec<Value*> Value::kNoItems{};
+const ArenaVec<ValueEntry> Value::kNoEntries{};
+
 const Value* Value::get(std::string_view key) const noexcept
 {
-    for (const auto& [k, v] : entries)
-        if (k && k->kind == Kind::Str && k->text == key)
+    for (const auto& [k, v] : entries())
+        if (k && k->kind == Kind::Str && k->payload.text == key)
             return v;
     return nullptr;
 }
@@ -67,8 +70,8 @@ const Value* Value::get(std::string_view key) const noexcept
 std::optional<double> Value::number() const noexcept
 {
     switch (kind) {
-    case Kind::Int: return static_cast<double>(integer);
-    case Kind::Float: return real;
+    case Kind::Int: return static_cast<double>(payload.integer);
+    case Kind::Float: return payload.real;
     case Kind::Bool: return boolean ? 1.0 : 0.0;
     default: return std::nullopt;
     }
@@ -76,11 +79,12 @@ std::optional<double> Value::number() const noexcept
 
 std::string Value::qualifiedName() const
 {
-    if (!global)
+    const GlobalRef* g = global();
+    if (!g)
         return {};
-    std::string out(global->module);
+    std::string out(g->module);
     out += '.';
-    out += global->name;
+    out += g->name;
     return out;
 }
 

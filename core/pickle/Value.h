@@ -131,33 +131,104 @@ struct GlobalRef {
     Verdict verdict = Verdict::Unknown;
     std::uint16_t builder = 0; // the allow-list's Builder (0 = none), looked up once per GLOBAL opcode
     DType dtype = DType::Unknown; // for storage types and torch dtypes
+    bool untypedStorage = false;  // torch.UntypedStorage (its numel counts bytes)
 };
 
+/// A dict entry (key, value); keys may be any value.
+struct ValueEntry {
+    Value* first;
+    Value* second;
+};
+
+/// What only an Object carries (instances are rare next to the ints, tuples and strings of a state_dict, so
+/// their fields live out of line and every other node stays small).
+struct ObjectData {
+    const GlobalRef* global = nullptr; ///< its class; null when the class is not a global (then Value::state)
+    Value* args = nullptr;             ///< the constructor/call arguments (a Tuple)
+    std::string_view text;             ///< a display form when it has one (paths, devices)
+    ArenaVec<Value*> items;            ///< items appended to it (list subclasses)
+    ArenaVec<ValueEntry> entries;      ///< items set on it (dict subclasses)
+};
+
+/// One node of the tree: 40 bytes. A scan builds thousands per checkpoint, and their size decides whether a
+/// pickle's tree stays in the core's cache (a 120-byte node made the whole scan ~40% slower), so the
+/// kind-specific part is a union read through accessors that answer "empty" for other kinds: `items()` of
+/// a dict is empty, `text()` of an int is "", `global()` of a tensor is null.
 struct Value {
+    using Entry = ValueEntry;
+
     Kind kind = Kind::None;
-    bool boolean = false;
+    bool boolean = false;            // Bool
     bool ordered = false;            // Dict: came from collections.OrderedDict
     std::uint32_t depth = 0;         // nesting depth seen when the value was built (budgeted)
-    std::int64_t integer = 0;
-    double real = 0;
-    std::string_view text;           // Str, Bytes, BigInt; Object: a display form when it has one (paths)
-    const GlobalRef* global = nullptr; // Global; Object: its class
-    const StorageRef* storage = nullptr;
-    TensorRef* tensor = nullptr;
-    struct Entry {
-        Value* first;
-        Value* second;
-    };
-    ArenaVec<Value*> items;     // List/Tuple/Set; Object: items appended to it
-    ArenaVec<Entry> entries;    // Dict; Object: items set on it (dict subclasses)
-    Value* args = nullptr;           // Object: the constructor/call arguments (a Tuple)
-    Value* state = nullptr;          // BUILD state (Object attributes, numpy dtype flags, ...)
     std::uint64_t offset = 0;        // where in the pickle it was created
+    Value* state = nullptr;          // BUILD state (Object attributes, numpy dtype flags, ...); for an Object
+                                     // whose class is not a global, that class
 
+    /// The kind-specific part; the Machine writes it, readers use the accessors below.
+    union Payload {
+        std::int64_t integer;                  // Int
+        double real;                           // Float
+        std::string_view text;                 // Str, Bytes, BigInt
+        ArenaVec<Value*> items;                // List, Tuple, Set, FrozenSet
+        ArenaVec<ValueEntry> entries;          // Dict
+        const GlobalRef* global;               // Global
+        struct {
+            const StorageRef* ref;
+            Value* pid;                        // the persistent id it came from
+        } storage;                             // Storage
+        TensorRef* tensor;                     // Tensor
+        ObjectData* object;                    // Object
+        constexpr Payload() : storage{nullptr, nullptr} {}
+    } payload;
 
     bool isNone() const noexcept { return kind == Kind::None; }
     bool isStr() const noexcept { return kind == Kind::Str; }
-    bool isDictLike() const noexcept { return kind == Kind::Dict || (kind == Kind::Object && !entries.empty()); }
+    bool isContainer() const noexcept
+    {
+        return kind == Kind::List || kind == Kind::Tuple || kind == Kind::Set || kind == Kind::FrozenSet;
+    }
+    bool isDictLike() const noexcept { return !entries().empty() || kind == Kind::Dict; }
+
+    std::int64_t integer() const noexcept { return kind == Kind::Int ? payload.integer : 0; }
+    double real() const noexcept { return kind == Kind::Float ? payload.real : 0.0; }
+    /// Str/Bytes/BigInt text; an Object's display form; "" otherwise.
+    std::string_view text() const noexcept
+    {
+        if (kind == Kind::Str || kind == Kind::Bytes || kind == Kind::BigInt)
+            return payload.text;
+        return kind == Kind::Object ? payload.object->text : std::string_view{};
+    }
+    /// List/Tuple/Set/FrozenSet items; an Object's appended items; empty otherwise.
+    const ArenaVec<Value*>& items() const noexcept
+    {
+        if (isContainer())
+            return payload.items;
+        return kind == Kind::Object ? payload.object->items : kNoItems;
+    }
+    /// Dict entries; an Object's set items; empty otherwise.
+    const ArenaVec<ValueEntry>& entries() const noexcept
+    {
+        if (kind == Kind::Dict)
+            return payload.entries;
+        return kind == Kind::Object ? payload.object->entries : kNoEntries;
+    }
+    /// Global: the name; Object: its class (null when the class is not a global); null otherwise.
+    const GlobalRef* global() const noexcept
+    {
+        if (kind == Kind::Global)
+            return payload.global;
+        return kind == Kind::Object ? payload.object->global : nullptr;
+    }
+    const StorageRef* storage() const noexcept { return kind == Kind::Storage ? payload.storage.ref : nullptr; }
+    const TensorRef* tensor() const noexcept { return kind == Kind::Tensor ? payload.tensor : nullptr; }
+    /// Object: the call arguments; Storage: the persistent id; null otherwise.
+    const Value* args() const noexcept
+    {
+        if (kind == Kind::Object)
+            return payload.object->args;
+        return kind == Kind::Storage ? payload.storage.pid : nullptr;
+    }
 
     /// Dict lookup by string key (linear: pickled dicts are small or scanned once). nullptr when absent.
     const Value* get(std::string_view key) const noexcept;
@@ -165,7 +236,13 @@ struct Value {
     std::optional<double> number() const noexcept;
     /// The qualified class or global name, "module.name", or "" for other kinds.
     std::string qualifiedName() const;
+
+private:
+    static const ArenaVec<Value*> kNoItems;
+    static const ArenaVec<ValueEntry> kNoEntries;
 };
+
+static_assert(sizeof(Value) == 40, "Value is meant to stay small (see the comment above it)");
 
 inline constexpr int kMaxWalkDepth = 200; // recursion cap for consumers that walk the tree
 

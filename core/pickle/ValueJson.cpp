@@ -59,7 +59,7 @@ json toJsonImpl(const Value* v, int depth);
 
 Builder builderOf(const Value* v)
 {
-    return v && v->global ? static_cast<Builder>(v->global->builder) : Builder::None;
+    return v && v->global() ? static_cast<Builder>(v->global()->builder) : Builder::None;
 }
 
 json omegaConf(const Value* v, int depth);
@@ -86,13 +86,13 @@ json omegaConf(const Value* v, int depth)
         return json::object();
     if (content->kind == Kind::Dict) {
         json out = json::object();
-        for (auto& [k, val] : content->entries)
-            out[k->kind == Kind::Str ? std::string(k->text) : repr(k)] = omegaNode(val, depth + 1);
+        for (auto& [k, val] : content->entries())
+            out[k->kind == Kind::Str ? std::string(k->text()) : repr(k)] = omegaNode(val, depth + 1);
         return out;
     }
     if (content->kind == Kind::List) {
         json out = json::array();
-        for (const Value* x : content->items)
+        for (const Value* x : content->items())
             out.push_back(omegaNode(x, depth + 1));
         return out;
     }
@@ -103,7 +103,7 @@ json entriesJson(const ArenaVec<Value::Entry>& entries, int depth)
 {
     json out = json::object();
     for (auto& [k, val] : entries)
-        out[k->kind == Kind::Str ? std::string(k->text) : repr(k, depth + 1)] = toJsonImpl(val, depth + 1);
+        out[k->kind == Kind::Str ? std::string(k->text()) : repr(k, depth + 1)] = toJsonImpl(val, depth + 1);
     return out;
 }
 
@@ -140,57 +140,57 @@ json toJsonInner(const Value* v, int depth)
     switch (v->kind) {
     case Kind::None: return nullptr;
     case Kind::Bool: return v->boolean;
-    case Kind::Int: return v->integer;
-    case Kind::BigInt: return std::string(v->text);
-    case Kind::Float: return numberJson(v->real);
-    case Kind::Str: return std::string(v->text);
-    case Kind::Bytes: return bytesRepr(Bytes(reinterpret_cast<const std::uint8_t*>(v->text.data()), v->text.size()));
+    case Kind::Int: return v->integer();
+    case Kind::BigInt: return std::string(v->text());
+    case Kind::Float: return numberJson(v->real());
+    case Kind::Str: return std::string(v->text());
+    case Kind::Bytes: return bytesRepr(Bytes(reinterpret_cast<const std::uint8_t*>(v->text().data()), v->text().size()));
     case Kind::List:
     case Kind::Tuple:
     case Kind::Set:
     case Kind::FrozenSet: {
         json out = json::array();
-        for (const Value* x : v->items)
+        for (const Value* x : v->items())
             out.push_back(toJsonImpl(x, depth + 1));
         return out;
     }
-    case Kind::Dict: return entriesJson(v->entries, depth);
+    case Kind::Dict: return entriesJson(v->entries(), depth);
     case Kind::Global: return v->qualifiedName();
-    case Kind::Storage: return "storage(" + std::string(v->storage->key) + ", " + std::string(v->storage->location) + ")";
-    case Kind::Tensor: return describeTensor(*v->tensor);
+    case Kind::Storage: return "storage(" + std::string(v->storage()->key) + ", " + std::string(v->storage()->location) + ")";
+    case Kind::Tensor: return describeTensor(*v->tensor());
     case Kind::Object: {
         const auto b = builderOf(v);
         switch (b) {
         case Builder::Path:
         case Builder::TorchDevice:
-            return std::string(v->text);
+            return std::string(v->text());
         case Builder::OmegaConfContainer:
             return omegaConf(v, depth);
         case Builder::OmegaConfNode:
             return omegaNode(v, depth);
         case Builder::Namespace:
             if (v->state && v->state->kind == Kind::Dict)
-                return entriesJson(v->state->entries, depth);
+                return entriesJson(v->state->entries(), depth);
             return json::object();
         case Builder::DictSubclass:
-            if (!v->entries.empty() || !v->state)
-                return entriesJson(v->entries, depth);
+            if (!v->entries().empty() || !v->state)
+                return entriesJson(v->entries(), depth);
             break;
         default: break;
         }
         json out = json::object();
-        out["__object__"] = v->global ? v->qualifiedName() : std::string(v->text.empty() ? "?" : v->text);
-        if (v->args && !v->args->items.empty())
-            out["args"] = toJsonImpl(v->args, depth + 1);
+        out["__object__"] = v->global() ? v->qualifiedName() : std::string(v->text().empty() ? "?" : v->text());
+        if (v->args() && !v->args()->items().empty())
+            out["args"] = toJsonImpl(v->args(), depth + 1);
         if (v->state)
             out["state"] = toJsonImpl(v->state, depth + 1);
-        if (!v->items.empty()) {
+        if (!v->items().empty()) {
             json items = json::array();
-            for (const Value* x : v->items) items.push_back(toJsonImpl(x, depth + 1));
+            for (const Value* x : v->items()) items.push_back(toJsonImpl(x, depth + 1));
             out["items"] = std::move(items);
         }
-        if (!v->entries.empty())
-            out["entries"] = entriesJson(v->entries, depth);
+        if (!v->entries().empty())
+            out["entries"] = entriesJson(v->entries(), depth);
         return out;
     }
     }
@@ -206,31 +206,31 @@ std::string repr(const Value* v, int depth)
     switch (v->kind) {
     case Kind::None: return "None";
     case Kind::Bool: return v->boolean ? "True" : "False";
-    case Kind::Int: return std::to_string(v->integer);
-    case Kind::BigInt: return std::string(v->text);
+    case Kind::Int: return std::to_string(v->integer());
+    case Kind::BigInt: return std::string(v->text());
     case Kind::Float: {
-        if (std::isnan(v->real)) return "nan";
-        if (std::isinf(v->real)) return v->real > 0 ? "inf" : "-inf";
+        if (std::isnan(v->real())) return "nan";
+        if (std::isinf(v->real())) return v->real() > 0 ? "inf" : "-inf";
         char buf[32];
-        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v->real);
+        auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v->real());
         return std::string(buf, p);
     }
-    case Kind::Str: return "'" + std::string(v->text) + "'";
-    case Kind::Bytes: return bytesRepr(Bytes(reinterpret_cast<const std::uint8_t*>(v->text.data()), v->text.size()), 32);
+    case Kind::Str: return "'" + std::string(v->text()) + "'";
+    case Kind::Bytes: return bytesRepr(Bytes(reinterpret_cast<const std::uint8_t*>(v->text().data()), v->text().size()), 32);
     case Kind::Tuple:
     case Kind::List: {
         std::string out = v->kind == Kind::Tuple ? "(" : "[";
-        for (std::size_t i = 0; i < v->items.size() && i < 8; ++i) {
+        for (std::size_t i = 0; i < v->items().size() && i < 8; ++i) {
             if (i) out += ", ";
-            out += repr(v->items[i], depth + 1);
+            out += repr(v->items()[i], depth + 1);
         }
-        if (v->items.size() > 8) out += ", …";
-        if (v->kind == Kind::Tuple && v->items.size() == 1) out += ",";
+        if (v->items().size() > 8) out += ", …";
+        if (v->kind == Kind::Tuple && v->items().size() == 1) out += ",";
         out += v->kind == Kind::Tuple ? ")" : "]";
         return out;
     }
     case Kind::Global: return v->qualifiedName();
-    case Kind::Tensor: return describeTensor(*v->tensor);
+    case Kind::Tensor: return describeTensor(*v->tensor());
     default: return toJson(v, kMaxWalkDepth - 4).dump();
     }
 }

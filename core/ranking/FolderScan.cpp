@@ -195,9 +195,10 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
     }
     result.cancelled = cancel.load();
     result.reread = result.cancelled ? done : todo.size();
-    for (auto& f : result.files)
-        if (f.checkpoint || f.error)
-            m_cache[f.path] = f;
+    if (options.remember)
+        for (auto& f : result.files)
+            if (f.checkpoint || f.error)
+                m_cache[f.path] = f;
     return result;
 }
 

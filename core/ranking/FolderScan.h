@@ -50,6 +50,9 @@ struct ScanOptions {
     /// viewer show rows as they arrive.
     std::function<void(const ScannedFile&)> fileRead;
     checkpoint::ReadOptions read;
+    /// Keep what was read for the next scan of this FolderScanner (a viewer rescans; a one-shot command
+    /// has nothing to gain from copying every result into the cache).
+    bool remember = true;
 };
 
 struct ScanResult {

@@ -20,9 +20,9 @@ bool isModelCheckpointKey(const Value* k)
 {
     std::string_view name;
     if (k->kind == Kind::Str)
-        name = k->text.substr(0, k->text.find('{'));
-    else if (k->kind == Kind::Global && k->global)
-        name = k->global->name;
+        name = k->text().substr(0, k->text().find('{'));
+    else if (k->kind == Kind::Global && k->global())
+        name = k->global()->name;
     else
         return false;
     return name.size() >= 15 && name.substr(name.size() - 15) == "ModelCheckpoint";
@@ -64,12 +64,12 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
     const std::string here = fsys::absolute(path).parent_path().lexically_normal().string();
     pickle::StringEdits edits;
     pickle::KeyedEdits keyed;
-    for (const auto& e : callbacks->entries) {
+    for (const auto& e : callbacks->entries()) {
         if (!e.first || !isModelCheckpointKey(e.first) || !e.second || !e.second->isDictLike())
             continue;
         const Value* st = e.second;
         const Value* dirV = st->get("dirpath");
-        const std::string oldDir = dirV && dirV->isStr() ? std::string(dirV->text) : std::string();
+        const std::string oldDir = dirV && dirV->isStr() ? std::string(dirV->text()) : std::string();
         if (oldDir.empty())
             continue;
         const std::string newDir = config.rebase ? here : oldDir;
@@ -88,30 +88,30 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
         auto edit = [&](const Value* v, const char* field) {
             if (!v || !v->isStr())
                 return;
-            const std::string now = mapPath(v->text);
-            if (now == v->text)
+            const std::string now = mapPath(v->text());
+            if (now == v->text())
                 return;
             if (edits.emplace(v->offset, now).second)
-                out.changes.push_back({field, std::string(v->text), now});
+                out.changes.push_back({field, std::string(v->text()), now});
         };
         edit(dirV, "dirpath");
         const Value* best = st->get("best_model_path");
         if (!config.bestModelFile.empty() && keyed.empty()) { // the pin: ckpt_path="best" loads the pinned file
             const std::string pinned = newDir + "/" + config.bestModelFile;
-            const std::string now = best && best->isStr() ? mapPath(best->text) : std::string();
+            const std::string now = best && best->isStr() ? mapPath(best->text()) : std::string();
             if (now != pinned) {
                 keyed["best_model_path"] = pinned;
-                out.changes.push_back({"best_model_path", best && best->isStr() ? std::string(best->text) : "None", pinned});
+                out.changes.push_back({"best_model_path", best && best->isStr() ? std::string(best->text()) : "None", pinned});
             }
         }
         if (keyed.empty())
             edit(best, "best_model_path");
-        else if (best && best->isStr() && mapPath(best->text) != best->text)
-            edits.emplace(best->offset, mapPath(best->text)); // the shared string object still follows the rename
+        else if (best && best->isStr() && mapPath(best->text()) != best->text())
+            edits.emplace(best->offset, mapPath(best->text())); // the shared string object still follows the rename
         edit(st->get("kth_best_model_path"), "kth_best_model_path");
         edit(st->get("last_model_path"), "last_model_path");
         if (const Value* bk = st->get("best_k_models"); bk && bk->isDictLike())
-            for (const auto& k : bk->entries)
+            for (const auto& k : bk->entries())
                 edit(k.first, "best_k_models");
     }
     out.edits = edits.size() + keyed.size();

@@ -51,6 +51,8 @@ public:
     std::size_t left() const noexcept { return m_data.size() - m_pos; }
     bool atEnd() const noexcept { return m_pos >= m_data.size(); }
     void seek(std::size_t p) { if (p > m_data.size()) fail(m_code, "seek past the end"); m_pos = p; }
+    /// Moves to `p`, which the caller has already checked lies within the data (the pickle machine's fast paths).
+    void setPos(std::size_t p) noexcept { m_pos = p; }
     Bytes data() const noexcept { return m_data; }
 
     void need(std::size_t n, const char* what)
