@@ -26,6 +26,11 @@ struct FolderArgs {
     Result<FolderResult> run() const;
 };
 
+/// Keeps a verb's scan alive until the process ends instead of freeing it: a verb prints and the process
+/// exits, the kernel takes the pages back at once, and freeing a thousand checkpoints' results one block
+/// at a time cost ~2 ms of a ~90 ms `rank` of 1000 files. (The pointer stays reachable: no leak report.)
+void keepUntilExit(FolderResult&& r);
+
 /// Prints a warning for every interrupted rename journal under `folder`; true when there is one.
 bool reportInterrupted(const std::string& folder, std::ostream& err);
 

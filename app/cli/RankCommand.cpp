@@ -67,7 +67,9 @@ public:
             for (const auto& e : rk.errors)
                 std::cout << "error: " << e.error.message() << "\n";
         }
-        return rk.errors.empty() ? Ok : Failed;
+        const int status = rk.errors.empty() ? Ok : Failed;
+        keepUntilExit(std::move(*r));
+        return status;
     }
 
 private:
@@ -114,6 +116,7 @@ public:
         }
         std::cout << (std::filesystem::path(rk.folder) / g.ranked[static_cast<std::size_t>(m_rank - 1)].file).lexically_normal().string()
                   << "\n";
+        keepUntilExit(std::move(*r));
         return Ok;
     }
 
@@ -123,6 +126,12 @@ private:
 };
 
 } // namespace
+
+void keepUntilExit(FolderResult&& r)
+{
+    static auto* kept = new std::vector<std::unique_ptr<FolderResult>>();
+    kept->push_back(std::make_unique<FolderResult>(std::move(r)));
+}
 
 void FolderArgs::add(CLI::App* sub)
 {
