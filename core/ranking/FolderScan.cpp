@@ -49,12 +49,13 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
         return Error(fsys::exists(root, ec) ? ErrorCode::InvalidArgument : ErrorCode::FsNotFound,
                      fsys::exists(root, ec) ? "not a folder" : "no such folder").inFile(folder);
     std::vector<ScannedFile> out;
+    out.reserve(256);
     auto visit = [&](const fsys::directory_entry& e) {
-        const auto name = e.path().filename().string();
         if (e.path().extension() != ".ckpt")
             return;
         ScannedFile f;
-        f.relPath = lexicallyRelative(e.path(), root);
+        // a direct child's relative path is its name (no normalisation needed: it has one component)
+        f.relPath = recursive ? lexicallyRelative(e.path(), root) : e.path().filename().string();
         f.path = (root / f.relPath).string();
         f.isSymlink = e.is_symlink(ec);
         if (f.isSymlink) {

@@ -1,4 +1,4 @@
-// SHA-256 of a file (OpenSSL's libcrypto), for the manifest's optional hashes and the rename tests.
+// SHA-256 of a file (OpenSSL's libcrypto, loaded on first use), for the manifest's optional hashes and the rename tests.
 #pragma once
 
 #include "util/Result.h"
