@@ -49,7 +49,7 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
         return Error(fsys::exists(root, ec) ? ErrorCode::InvalidArgument : ErrorCode::FsNotFound,
                      fsys::exists(root, ec) ? "not a folder" : "no such folder").inFile(folder);
     std::vector<ScannedFile> out;
-    out.reserve(256);
+    out.reserve(4096); // untouched until used (a large block is mapped, not written): no moves for most folders
     auto visit = [&](const fsys::directory_entry& e) {
         if (e.path().extension() != ".ckpt")
             return;

@@ -28,16 +28,35 @@ std::string join(const std::string& dir, const std::string& name)
     return dir.empty() ? name : dir + "/" + name;
 }
 
-/// An embedded absolute path, relative to the embedded dirpath (its basename when outside it).
-std::string relativeToDirpath(const std::string& path, const std::string& dirpath)
+/// The last component of `p` (a view into it).
+std::string_view baseView(std::string_view p)
+{
+    const auto slash = p.rfind('/');
+    return slash == std::string_view::npos ? p : p.substr(slash + 1);
+}
+
+/// The directory part of a folder-relative path ("" at the top; a view into it).
+std::string_view dirView(std::string_view rel)
+{
+    const auto slash = rel.rfind('/');
+    return slash == std::string_view::npos ? std::string_view{} : rel.substr(0, slash);
+}
+
+/// An embedded absolute path, relative to the embedded dirpath (its basename when outside it). A view into
+/// `path`: the per-file loops below compare thousands of these.
+std::string_view relativeView(std::string_view path, std::string_view dirpath)
 {
     if (!dirpath.empty()) {
-        std::string d = dirpath;
-        while (d.size() > 1 && d.back() == '/') d.pop_back();
-        if (path.size() > d.size() && path.starts_with(d) && path[d.size()] == '/')
-            return path.substr(d.size() + 1);
+        while (dirpath.size() > 1 && dirpath.back() == '/') dirpath.remove_suffix(1);
+        if (path.size() > dirpath.size() && path.starts_with(dirpath) && path[dirpath.size()] == '/')
+            return path.substr(dirpath.size() + 1);
     }
-    return baseOf(path);
+    return baseView(path);
+}
+
+std::string relativeToDirpath(const std::string& path, const std::string& dirpath)
+{
+    return std::string(relativeView(path, dirpath));
 }
 
 bool isLastName(const std::string& name)
@@ -63,9 +82,9 @@ std::string groupKeyOf(const checkpoint::CallbackState& cb)
 /// The file's own state lists the file itself in best_k_models: it was saved by this callback as a top-k entry.
 std::optional<Score> ownTopKScore(const ScannedFile& f, const checkpoint::CallbackState& cb)
 {
-    const std::string name = baseOf(f.relPath);
+    const std::string_view name = baseView(f.relPath);
     for (const auto& [p, s] : cb.bestKModels)
-        if (relativeToDirpath(p, cb.dirpath) == name || baseOf(p) == name)
+        if (relativeView(p, cb.dirpath) == name || baseView(p) == name)
             return s;
     return std::nullopt;
 }
@@ -223,23 +242,28 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
             r.errors.push_back({f.relPath, *f.error});
 
     // 1. groups by identity, with every file that carries their state
-    std::map<std::string, std::vector<Carrier>> carriers;
+    std::map<std::string, std::vector<Carrier>, std::less<>> carriers;
     std::vector<std::string> order;
     for (const auto& f : scan.files) {
         if (!f.checkpoint || (f.isSymlink && !f.linkTargetRel.empty()))
             continue;
         for (const auto& cb : f.checkpoint->callbacks) {
-            const auto key = groupKeyOf(cb);
-            if (!carriers.count(key))
-                order.push_back(key);
-            carriers[key].push_back({&f, &cb});
+            // the state key itself when it is Lightning >= 1.5's dict repr: no copy per file
+            const bool byClass = cb.stateKey.find('{') == std::string::npos;
+            auto it = byClass ? carriers.find(groupKeyOf(cb)) : carriers.find(std::string_view(cb.stateKey));
+            if (it == carriers.end()) {
+                it = carriers.emplace(groupKeyOf(cb), std::vector<Carrier>{}).first;
+                order.push_back(it->first);
+            }
+            it->second.push_back({&f, &cb});
         }
     }
     std::sort(order.begin(), order.end());
 
-    std::set<std::string> dirs;
+    std::set<std::string, std::less<>> dirs;
     for (const auto& f : scan.files)
-        dirs.insert(dirOf(f.relPath));
+        if (const auto d = dirView(f.relPath); !dirs.contains(d))
+            dirs.emplace(d);
     // a folder-relative name as the embedded state has it -> the file now (after Podium's own renames)
     auto resolve = [&](const std::string& rel) {
         if (cfg.renamed)
@@ -311,16 +335,19 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         }
 
         // everything else in the group's directory
+        // where last_model_path points (after Podium's renames), computed once
+        const std::string lastRel = A.lastModelPath.empty()
+                                        ? std::string()
+                                        : resolve(join(g.directory, relativeToDirpath(A.lastModelPath, A.dirpath)));
         for (const auto& f : scan.files) {
-            if (dirOf(f.relPath) != g.directory || members.count(f.relPath))
+            if (dirView(f.relPath) != g.directory || members.count(f.relPath))
                 continue;
             const std::string name = baseOf(f.relPath);
             std::string reason;
             const checkpoint::CallbackState* own = f.checkpoint ? f.checkpoint->callback(A.stateKey) : nullptr;
             if (f.isSymlink)
                 reason = "link to " + (f.linkTargetRel.empty() ? f.linkTarget : f.linkTargetRel);
-            else if (isLastName(name) || (!A.lastModelPath.empty() &&
-                                          resolve(join(g.directory, relativeToDirpath(A.lastModelPath, A.dirpath))) == f.relPath))
+            else if (isLastName(name) || (!lastRel.empty() && lastRel == f.relPath))
                 reason = "last checkpoint";
             else if (f.error)
                 reason = "could not be read: " + std::string(errorCodeName(f.error->code));
