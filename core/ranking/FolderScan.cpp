@@ -50,13 +50,23 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
                      fsys::exists(root, ec) ? "not a folder" : "no such folder").inFile(folder);
     std::vector<ScannedFile> out;
     out.reserve(4096); // untouched until used (a large block is mapped, not written): no moves for most folders
+    // the folder as a prefix for its direct children: what `root / name` gives, without path objects
+    const std::string prefix = folder.ends_with('/') ? folder : folder + "/";
     auto visit = [&](const fsys::directory_entry& e) {
-        if (e.path().extension() != ".ckpt")
+        // `extension() == ".ckpt"` on the text: a name ending in .ckpt other than ".ckpt" itself (a dot file)
+        const std::string& native = e.path().native();
+        const auto slash = native.rfind('/');
+        const std::string_view name = slash == std::string::npos ? std::string_view(native) : std::string_view(native).substr(slash + 1);
+        if (!name.ends_with(".ckpt") || name == ".ckpt")
             return;
         ScannedFile f;
-        // a direct child's relative path is its name (no normalisation needed: it has one component)
-        f.relPath = recursive ? lexicallyRelative(e.path(), root) : e.path().filename().string();
-        f.path = (root / f.relPath).string();
+        if (recursive) {
+            f.relPath = lexicallyRelative(e.path(), root);
+            f.path = (root / f.relPath).string();
+        } else { // a direct child's relative path is its name (one component: nothing to normalise)
+            f.relPath = std::string(name);
+            f.path = prefix + f.relPath;
+        }
         f.isSymlink = e.is_symlink(ec);
         if (f.isSymlink) {
             f.linkTarget = fsys::read_symlink(e.path(), ec).string();
