@@ -5,8 +5,9 @@
 
 Each round runs `baseline_scan.py CORPUS --method pickleonly` once and `podium-cli rank CORPUS --json`
 three times, so both see the same machine load (this VM's wall clock drifts by ±25% over minutes).
-Prints every figure and the medians' ratio; also each tool's peak RSS (from wait4) and podium's bytes
-read per checkpoint. Warm cache: one untimed run of each first. Not a test: nothing fails on a figure.
+Prints every figure and the medians' ratio, and each tool's peak RSS (one more run under /usr/bin/time:
+a child forked from this script would report the script's own size as its high-water mark). Warm cache:
+one untimed run of each first. Not a test: nothing fails on a figure.
 """
 import argparse
 import os
@@ -21,12 +22,16 @@ ROOT = os.path.dirname(HERE)
 
 def timed(cmd):
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(p.pid, 0)
+    status = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     elapsed = time.perf_counter() - t0
-    if os.waitstatus_to_exitcode(status) not in (0, 1):  # rank exits 1 when a file failed (output complete)
+    if status not in (0, 1):  # rank exits 1 when a file failed (its output is still complete)
         sys.exit(f"{cmd[0]} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024.0
+    return elapsed
+
+
+def peak_rss_mb(cmd):
+    r = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return int(r.stderr.strip().splitlines()[-1]) / 1024.0
 
 
 def main():
@@ -41,23 +46,20 @@ def main():
     podium = [a.cli, "rank", a.corpus, "--json"]
     python = ["/usr/bin/python3", a.baseline, a.corpus, "--method", "pickleonly"]
     timed(podium), timed(python)  # warm the page cache and both tools' code
-    P, C, prss, crss = [], [], 0.0, 0.0
+    P, C = [], []
     for _ in range(a.runs):
-        t, r = timed(python)
-        P.append(t)
-        prss = max(prss, r)
+        P.append(timed(python))
         for _ in range(3):
-            t, r = timed(podium)
-            C.append(t)
-            crss = max(crss, r)
+            C.append(timed(podium))
+    prss, crss = peak_rss_mb(python), peak_rss_mb(podium)
     fmt = lambda xs: " ".join(f"{x:.3f}" for x in xs)
     print(f"corpus            {a.corpus} ({sum(1 for n in os.listdir(a.corpus) if n.endswith('.ckpt'))} checkpoints)")
     print(f"pickle-only peer  median {statistics.median(P):.3f} s  [{fmt(P)}]  peak RSS {prss:.0f} MB")
     print(f"podium-cli rank   median {statistics.median(C):.3f} s  [{fmt(C)}]  peak RSS {crss:.0f} MB")
     print(f"ratio of medians  {statistics.median(P) / statistics.median(C):.1f}x")
     if a.torchload:
-        t, r = timed(["/usr/bin/python3", a.baseline, a.corpus, "--method", "torchload"])
-        print(f"torch.load peer   {t:.3f} s  peak RSS {r:.0f} MB")
+        torchload = ["/usr/bin/python3", a.baseline, a.corpus, "--method", "torchload"]
+        print(f"torch.load peer   {timed(torchload):.3f} s  peak RSS {peak_rss_mb(torchload):.0f} MB")
 
 
 if __name__ == "__main__":
