@@ -3,21 +3,20 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <memory_resource>
 #include <vector>
 
 namespace podium::pickle {
 
-/// Arena: a bump allocator for the value tree. Values are placed with `bump()` (inline, no virtual call);
-/// the pmr containers inside them allocate through the memory_resource interface from the same chunks.
-/// Nothing is freed before the Document goes. Chunks are recycled through a small per-thread pool: a scan
-/// runs thousands of pickles per thread, and fresh large allocations cost a page fault per 4 KiB each time.
-class Arena final : public std::pmr::memory_resource {
+/// Arena: a bump allocator for the value tree. Nodes, records and the ArenaVec arrays inside them are
+/// placed with `bump()`. Nothing is freed before the Document goes. Chunks are recycled through a small
+/// per-thread pool: a scan runs thousands of pickles per thread, and fresh large allocations cost a page
+/// fault per 4 KiB each time.
+class Arena final {
 public:
     Arena() = default;
     Arena(const Arena&) = delete;
     Arena& operator=(const Arena&) = delete;
-    ~Arena() override;
+    ~Arena();
     void* bump(std::size_t n, std::size_t align)
     {
         std::uintptr_t p = (m_cur + (align - 1)) & ~(std::uintptr_t(align) - 1);
@@ -33,9 +32,6 @@ private:
         std::size_t size;
     };
     void* grow(std::size_t n, std::size_t align);
-    void* do_allocate(std::size_t n, std::size_t align) override { return bump(n, align); }
-    void do_deallocate(void*, std::size_t, std::size_t) override {}
-    bool do_is_equal(const std::pmr::memory_resource& o) const noexcept override { return this == &o; }
 
     std::vector<Chunk> m_chunks;
     std::uintptr_t m_cur = 0, m_end = 0;

@@ -224,7 +224,7 @@ private:
         v->offset = m_opStart;
         return v;
     }
-    /// Places a T in the arena (what polymorphic_allocator::new_object does, without its virtual call).
+    /// Places a T in the arena.
     template <typename T, typename... A>
     T* arenaNew(A&&... a)
     {
@@ -349,10 +349,9 @@ private:
     }
 
     // ---- opcodes that both dispatch paths run ---------------------------------------------------------
-    /// torch.save memoises nearly every value it writes: the PUT right after one is taken here, with a
-    /// conditional branch instead of another trip through the dispatch's indirect jump (same checks and
-    /// error offsets as the PUT cases).
-    [[gnu::always_inline]] void takeFollowingPut(const std::uint8_t* bytes, std::size_t size)
+    /// The fast path of BINPUT, LONG_BINPUT and MEMOIZE at the reader's position: false when the next opcode
+    /// is none of them or its argument is cut short (the table-driven path then reports it).
+    [[gnu::always_inline]] bool takePut(const std::uint8_t* bytes, std::size_t size)
     {
         const std::size_t p = m_r.pos();
         if (p + 5 <= size && bytes[p] == static_cast<std::uint8_t>(Op::LONG_BINPUT)) {
@@ -370,8 +369,14 @@ private:
             ++m_doc.opcodes;
             m_r.setPos(p + 1);
             memoPut(static_cast<std::int64_t>(m_memo.size()));
+        } else {
+            return false;
         }
+        return true;
     }
+    /// torch.save memoises nearly every value it writes: the PUT right after one is taken here, with a
+    /// conditional branch instead of another trip through the dispatch's indirect jump.
+    [[gnu::always_inline]] void takeFollowingPut(const std::uint8_t* bytes, std::size_t size) { takePut(bytes, size); }
     void opMark()
     {
         if (m_marks.size() >= m_limits.maxDepth)
@@ -801,17 +806,11 @@ void Run::execute()
             const std::size_t left = size - pos - 1;
             switch (static_cast<Op>(bytes[pos])) {
             case Op::BINPUT:
-                if (left < 1) break;
-                ++m_doc.opcodes;
-                m_r.setPos(pos + 2);
-                memoPut(a[0]);
-                continue;
             case Op::LONG_BINPUT:
-                if (left < 4) break;
-                ++m_doc.opcodes;
-                m_r.setPos(pos + 5);
-                memoPut(loadLE<std::uint32_t>(a));
-                continue;
+            case Op::MEMOIZE:
+                if (takePut(bytes, size))
+                    continue;
+                break;
             case Op::BINGET:
                 if (left < 1) break;
                 ++m_doc.opcodes;
@@ -855,11 +854,6 @@ void Run::execute()
                 takeFollowingPut(bytes, size);
                 continue;
             }
-            case Op::MEMOIZE:
-                ++m_doc.opcodes;
-                m_r.setPos(pos + 1);
-                memoPut(static_cast<std::int64_t>(m_memo.size()));
-                continue;
             // the argument-less ones of a tensor's rebuild call
             case Op::MARK: ++m_doc.opcodes; m_r.setPos(pos + 1); opMark(); continue;
             case Op::TUPLE: ++m_doc.opcodes; m_r.setPos(pos + 1); opSequence(Kind::Tuple); takeFollowingPut(bytes, size); continue;

@@ -20,7 +20,6 @@
 #include <memory>
 #include <algorithm>
 #include <cstdint>
-#include <memory_resource>
 #include <string>
 #include <vector>
 

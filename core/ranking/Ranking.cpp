@@ -11,23 +11,6 @@ namespace podium::ranking {
 
 namespace {
 
-std::string dirOf(std::string_view rel)
-{
-    const auto slash = rel.rfind('/');
-    return slash == std::string_view::npos ? std::string() : std::string(rel.substr(0, slash));
-}
-
-std::string baseOf(std::string_view p)
-{
-    const auto slash = p.rfind('/');
-    return std::string(slash == std::string_view::npos ? p : p.substr(slash + 1));
-}
-
-std::string join(const std::string& dir, const std::string& name)
-{
-    return dir.empty() ? name : dir + "/" + name;
-}
-
 /// The last component of `p` (a view into it).
 std::string_view baseView(std::string_view p)
 {
@@ -40,6 +23,14 @@ std::string_view dirView(std::string_view rel)
 {
     const auto slash = rel.rfind('/');
     return slash == std::string_view::npos ? std::string_view{} : rel.substr(0, slash);
+}
+
+std::string dirOf(std::string_view rel) { return std::string(dirView(rel)); }
+std::string baseOf(std::string_view p) { return std::string(baseView(p)); }
+
+std::string join(const std::string& dir, const std::string& name)
+{
+    return dir.empty() ? name : dir + "/" + name;
 }
 
 /// An embedded absolute path, relative to the embedded dirpath (its basename when outside it). A view into
