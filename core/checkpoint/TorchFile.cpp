@@ -1,6 +1,7 @@
 #include "checkpoint/TorchFile.h"
 
 #include "pickle/Arguments.h"
+#include "util/BufferPool.h"
 
 #include <algorithm>
 #include <charconv>
@@ -133,7 +134,12 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openZip(std::unique_ptr<CachingSou
         return std::move(loaded).error();
     f->m_pickleSize = loaded->buffer.size() - loaded->offset;
     const std::size_t begin = loaded->offset;
-    auto buffer = std::make_shared<const std::vector<std::uint8_t>>(std::move(loaded->buffer));
+    // The pickle's bytes go back to the thread's BufferPool with the document (see util/BufferPool.h).
+    auto buffer = std::shared_ptr<const std::vector<std::uint8_t>>(
+        new std::vector<std::uint8_t>(std::move(loaded->buffer)), [](const std::vector<std::uint8_t>* b) {
+            BufferPool::give(std::move(*const_cast<std::vector<std::uint8_t>*>(b)));
+            delete b;
+        });
     auto doc = pickle::Machine::run(std::move(buffer), begin, o.limits, "data.pkl");
     if (!doc)
         return std::move(doc).error().inFile(src.name());

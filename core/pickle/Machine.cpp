@@ -3,6 +3,7 @@
 #include "pickle/Arguments.h"
 #include "pickle/Globals.h"
 #include "pickle/Opcodes.h"
+#include "util/BufferPool.h"
 
 #include <algorithm>
 #include <cmath>
@@ -65,6 +66,12 @@ void* Arena::grow(std::size_t n, std::size_t align)
     m_cur = reinterpret_cast<std::uintptr_t>(c.data);
     m_end = m_cur + c.size;
     return bump(n, align);
+}
+
+Document::~Document()
+{
+    SpareVector<const StorageRef*>::give(std::move(storages));
+    SpareVector<const TensorRef*>::give(std::move(tensors));
 }
 
 bool Document::hasUnsafeGlobals() const noexcept
@@ -187,8 +194,8 @@ public:
     {
         // a state_dict pickles each tensor in ~110 bytes: room for that many without regrowing
         const std::size_t expected = std::min<std::size_t>(data.size() / 110 + 16, 1 << 16);
-        m_doc.storages.reserve(expected);
-        m_doc.tensors.reserve(expected);
+        m_doc.storages = SpareVector<const StorageRef*>::take(expected);
+        m_doc.tensors = SpareVector<const TensorRef*>::take(expected);
     }
 
     void execute();

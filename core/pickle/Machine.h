@@ -64,6 +64,7 @@ public:
 
     bool hasUnsafeGlobals() const noexcept;
     explicit Document(Buffer b) : buffer(std::move(b)) {}
+    ~Document(); ///< the storage and tensor lists' storage goes to the thread's next document
     Document(const Document&) = delete;
     Document& operator=(const Document&) = delete;
 };

@@ -1,9 +1,17 @@
 #include "util/CachingSource.h"
 
+#include "util/BufferPool.h"
+
 #include <algorithm>
 #include <cstring>
 
 namespace podium {
+
+CachingSource::~CachingSource()
+{
+    for (auto& b : m_blocks)
+        BufferPool::give(std::move(b.bytes));
+}
 
 Status CachingSource::readAt(std::uint64_t offset, std::span<std::uint8_t> out)
 {
@@ -32,7 +40,7 @@ Status CachingSource::prefetch(std::vector<ByteRange> ranges, std::uint64_t maxG
                 break;
             end = e;
         }
-        Block b{start, std::vector<std::uint8_t>(static_cast<std::size_t>(end - start))};
+        Block b{start, BufferPool::take(static_cast<std::size_t>(end - start))};
         if (auto st = m_inner.readAt(start, b.bytes); !st)
             return st;
         m_blocks.push_back(std::move(b));

@@ -19,6 +19,7 @@ struct ByteRange {
 class CachingSource final : public ByteSource {
 public:
     explicit CachingSource(ByteSource& inner) : m_inner(inner) {}
+    ~CachingSource() override; ///< gives the prefetched blocks back to the thread's BufferPool
 
     std::uint64_t size() const override { return m_inner.size(); }
     const std::string& name() const override { return m_inner.name(); }

@@ -1,5 +1,6 @@
 #include "zip/ZipArchive.h"
 
+#include "util/BufferPool.h"
 #include "util/ByteReader.h"
 
 #include <algorithm>
@@ -48,7 +49,8 @@ Result<ZipArchive> ZipArchive::open(ByteSource& src, const ZipLimits& limits)
             break; // the first read already covered the whole file
         tailLen = std::min<std::uint64_t>(size, want);
         tailStart = size - tailLen;
-        tail.assign(static_cast<std::size_t>(tailLen), 0);
+        BufferPool::give(std::move(tail));
+        tail = BufferPool::take(static_cast<std::size_t>(tailLen));
         if (auto st = src.readAt(tailStart, tail); !st)
             return std::move(st).error().inFile(src.name());
         for (std::size_t i = tail.size() - kEocdSize + 1; i-- > 0;) {
@@ -133,16 +135,18 @@ Result<ZipArchive> ZipArchive::open(ByteSource& src, const ZipLimits& limits)
     // 3. The central directory: usually already in the tail buffer.
     if (cdOffset >= tailStart) {
         const auto from = static_cast<std::size_t>(cdOffset - tailStart);
-        z.m_cd.assign(tail.begin() + static_cast<std::ptrdiff_t>(from),
-                      tail.begin() + static_cast<std::ptrdiff_t>(from + cdSize));
+        z.m_cd = BufferPool::take(static_cast<std::size_t>(cdSize));
+        std::memcpy(z.m_cd.data(), tail.data() + from, static_cast<std::size_t>(cdSize));
     } else {
-        z.m_cd.resize(static_cast<std::size_t>(cdSize));
+        z.m_cd = BufferPool::take(static_cast<std::size_t>(cdSize));
         if (auto st = src.readAt(cdOffset, z.m_cd); !st)
             return std::move(st).error().inFile(src.name());
     }
 
+    BufferPool::give(std::move(tail));
+
     // 4. Walk it: one vector, names point into m_cd.
-    z.m_entries.reserve(static_cast<std::size_t>(count));
+    z.m_entries = SpareVector<ZipEntry>::take(static_cast<std::size_t>(count));
     try {
         ByteReader r(z.m_cd, ErrorCode::ZipBadCentralDirectory, "file", cdOffset);
         for (std::uint64_t i = 0; i < count; ++i) {
@@ -200,6 +204,12 @@ Result<ZipArchive> ZipArchive::open(ByteSource& src, const ZipLimits& limits)
     return z;
 }
 
+ZipArchive::~ZipArchive()
+{
+    BufferPool::give(std::move(m_cd));
+    SpareVector<ZipEntry>::give(std::move(m_entries));
+}
+
 const ZipEntry* ZipArchive::find(std::string_view name) const noexcept
 {
     // torch's names share long prefixes ("archive/data/1", "archive/data/12"): compare the last byte first.
@@ -220,7 +230,7 @@ Result<std::uint64_t> ZipArchive::dataOffsetWithHint(const ZipEntry& e, std::siz
         return zipError(ErrorCode::ZipEntryOutOfBounds, "local header of '" + std::string(e.name) + "' lies past the end",
                         e.localHeaderOffset).inFile(m_source->name());
     const std::uint64_t want = std::min<std::uint64_t>(size - e.localHeaderOffset, kLocalSize + e.name.size() + 128 + prefetch);
-    std::vector<std::uint8_t> buf(static_cast<std::size_t>(want));
+    std::vector<std::uint8_t> buf = BufferPool::take(static_cast<std::size_t>(want));
     if (auto st = m_source->readAt(e.localHeaderOffset, buf); !st)
         return std::move(st).error().inFile(m_source->name());
     const std::uint8_t* h = buf.data();
@@ -244,6 +254,8 @@ Result<std::uint64_t> ZipArchive::dataOffsetWithHint(const ZipEntry& e, std::siz
         const std::uint64_t inBuf = kLocalSize + nameLen + extraLen;
         *skip = static_cast<std::size_t>(std::min<std::uint64_t>(inBuf, buf.size()));
         *prefetched = std::move(buf);
+    } else {
+        BufferPool::give(std::move(buf));
     }
     return data;
 }
@@ -289,7 +301,8 @@ Result<ZipArchive::Loaded> ZipArchive::load(const ZipEntry& e, bool verifyCrc) c
         pre.resize(static_cast<std::size_t>(skip + e.compressedSize));
         raw = {std::move(pre), skip};
     } else {
-        raw.buffer.resize(static_cast<std::size_t>(e.compressedSize));
+        BufferPool::give(std::move(pre));
+        raw.buffer = BufferPool::take(static_cast<std::size_t>(e.compressedSize));
         if (auto st = m_source->readAt(*off, raw.buffer); !st)
             return std::move(st).error().inFile(m_source->name());
     }
@@ -312,6 +325,7 @@ Result<ZipArchive::Loaded> ZipArchive::load(const ZipEntry& e, bool verifyCrc) c
         const int rc = inflate(&zs, Z_FINISH);
         const auto produced = zs.total_out;
         inflateEnd(&zs);
+        BufferPool::give(std::move(raw.buffer));
         if (rc != Z_STREAM_END || produced != out.buffer.size())
             return zipError(ErrorCode::ZipInflateFailed, "entry '" + std::string(e.name) + "' does not inflate to its declared " +
                                                               std::to_string(out.buffer.size()) + " bytes").inFile(m_source->name());

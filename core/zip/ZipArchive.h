@@ -46,6 +46,10 @@ public:
     /// Errors: ZipNoEndRecord (truncated or not a zip), ZipBadEndRecord, ZipBadZip64, ZipBadCentralDirectory.
     static Result<ZipArchive> open(ByteSource& source, const ZipLimits& limits = {});
 
+    ~ZipArchive(); ///< gives its central directory and entry vector back for the thread's next archive
+    ZipArchive(ZipArchive&&) noexcept = default;
+    ZipArchive& operator=(ZipArchive&&) noexcept = default;
+
     const std::vector<ZipEntry>& entries() const noexcept { return m_entries; }
     const ZipEntry* find(std::string_view name) const noexcept;
 

@@ -3,11 +3,13 @@
 // offset it took from the local header. Hostile containers fail with their own codes.
 #include "support/TestData.h"
 
+#include "util/BufferPool.h"
 #include "util/ByteSource.h"
 #include "util/ByteReader.h"
 #include "zip/ZipArchive.h"
 
 #include <QtTest>
+#include <set>
 #include <zip.h>
 
 using namespace podium;
@@ -22,6 +24,8 @@ private slots:
     void entryPastEnd();
     void readsOnlyWhatItNeeds();
     void longComment();
+    void bufferPoolReuses();
+    void readsAfterReuseAreFresh();
 };
 
 void TestZipArchive::matchesLibzip_data()
@@ -150,6 +154,58 @@ void TestZipArchive::longComment()
     QVERIFY2(z.ok(), z.ok() ? "" : z.error().message().c_str());
     QCOMPARE(z->entries().size(), std::size_t{23});
     QVERIFY(z->read(*z->find("archive/data.pkl"), true).ok());
+}
+
+void TestZipArchive::bufferPoolReuses()
+{
+    auto a = BufferPool::take(1000);
+    QCOMPARE(a.size(), std::size_t{1000});
+    const auto* storage = a.data();
+    BufferPool::give(std::move(a));
+    auto b = BufferPool::take(600); // the same storage, shrunk without a fill
+    QCOMPARE(b.data(), storage);
+    QCOMPARE(b.size(), std::size_t{600});
+    BufferPool::give(std::move(b));
+    auto c = BufferPool::take(5000); // too small: the pooled one grows
+    QCOMPARE(c.size(), std::size_t{5000});
+    BufferPool::give(std::move(c));
+    // Large buffers are not kept; the pool holds at most kMaxBuffers.
+    auto big = BufferPool::take(BufferPool::kMaxBytes + 1);
+    BufferPool::give(std::move(big)); // freed, not pooled
+    auto small = BufferPool::take(10);
+    QVERIFY(small.capacity() <= BufferPool::kMaxBytes);
+    BufferPool::give(std::move(small));
+    std::vector<std::vector<std::uint8_t>> many;
+    for (std::size_t i = 0; i < 2 * BufferPool::kMaxBuffers; ++i)
+        many.push_back(BufferPool::take(100 + i));
+    for (auto& m : many)
+        BufferPool::give(std::move(m));
+    std::vector<std::vector<std::uint8_t>> again;
+    std::set<const std::uint8_t*> distinct;
+    for (std::size_t i = 0; i < 2 * BufferPool::kMaxBuffers; ++i) {
+        again.push_back(BufferPool::take(50));
+        distinct.insert(again.back().data());
+    }
+    QCOMPARE(distinct.size(), 2 * BufferPool::kMaxBuffers);
+}
+
+void TestZipArchive::readsAfterReuseAreFresh()
+{
+    // Two different checkpoints read one after the other reuse the first one's buffers: every byte of the
+    // second must be its own (compared with a copy read independently).
+    const auto first = test::readFile(test::fixturePath("hparams-rich", "checkpoints/last.ckpt"));
+    const auto second = test::readFile(test::fixturePath("seed-static-name", "checkpoints/best-v4.ckpt"));
+    for (int round = 0; round < 3; ++round) {
+        for (const auto* bytes : {&first, &second}) {
+            MemorySource src(*bytes);
+            auto z = zip::ZipArchive::open(src);
+            QVERIFY(z.ok());
+            for (const auto& e : z->entries()) {
+                auto data = z->read(e, true); // the CRC-32 check catches stale bytes
+                QVERIFY2(data.ok(), data.ok() ? "" : data.error().message().c_str());
+            }
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestZipArchive)
