@@ -34,7 +34,8 @@ int main(int argc, char** argv)
     for (int r = 0; r < repeat; ++r) {
         podium::ranking::FolderScanner scanner; // fresh: no cache between repeats
         podium::ranking::ScanOptions so;
-        so.remember = false; // as podium-cli does
+        so.remember = false; // as podium-cli rank does
+        so.read.detail = podium::checkpoint::Detail::Ranking;
         so.threads = threads;
         so.recursive = recursive;
         const auto t0 = std::chrono::steady_clock::now();

@@ -150,6 +150,7 @@ Result<FolderResult> FolderArgs::run() const
     // searched recursively without being asked.
     so.recursive = recursive;
     so.remember = false; // one scan per run
+    so.read.detail = checkpoint::Detail::Ranking; // rank, path, rename and pin read nothing else
     auto scan = scanner.scan(folder, so);
     if (scan && !recursive && scan->files.empty()) {
         so.recursive = true;

@@ -23,6 +23,15 @@ namespace podium::checkpoint {
 enum class Mode { Unknown, Min, Max };
 std::string_view modeName(Mode m) noexcept; // "min", "max", "unknown"
 
+/// How much of a checkpoint interpret() keeps.
+///   Full:    everything Checkpoint has (inspect, the viewer, manifests).
+///   Ranking: what ranking reads — epoch, global_step, the Lightning version and the ModelCheckpoint
+///            states (with only the state-key fields ranking uses: monitor, mode, save_top_k). No
+///            hyper-parameters, state_dict summary, globals list, top-level keys, loops or other callbacks.
+///            For one-shot commands over whole folders (podium-cli rank/path/rename/pin): a scan keeps
+///            every file's result until it ranks, and these parts were most of it.
+enum class Detail { Full, Ranking };
+
 /// A score as the file holds it: absent (None or missing), or a number (NaN/inf allowed).
 using Score = std::optional<double>;
 
@@ -54,6 +63,7 @@ struct TensorSummary {
 };
 
 struct Checkpoint {
+    Detail detail = Detail::Full;   ///< Ranking: the parts ranking does not read were not kept (see Detail)
     std::string file;               ///< the path as given
     std::uint64_t fileSize = 0;
     std::string format;             ///< "zip" | "legacy"

@@ -13,7 +13,7 @@ namespace podium::checkpoint {
 Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options = {});
 
 /// The same from an already opened TorchFile (tests and fuzzers use memory sources).
-Checkpoint interpret(const TorchFile& file, const std::string& name);
+Checkpoint interpret(const TorchFile& file, const std::string& name, Detail detail = Detail::Full);
 
 /// Parses a ModelCheckpoint state key ("ModelCheckpoint{'monitor': 'val/loss', 'mode': 'min', ...}") into
 /// its kind and fields; nullopt when it is not of that shape.

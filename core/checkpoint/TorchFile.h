@@ -14,6 +14,7 @@
 // The pre-1.0 tar format is recognised and refused with a clear error.
 #pragma once
 
+#include "checkpoint/Checkpoint.h"
 #include "pickle/Machine.h"
 #include "util/ByteSource.h"
 #include "util/CachingSource.h"
@@ -32,6 +33,7 @@ struct ReadOptions {
     pickle::Limits limits;
     zip::ZipLimits zipLimits;
     bool verifyCrc = false; ///< check data.pkl's CRC-32 (inspect does; scans do not)
+    Detail detail = Detail::Full; ///< what interpret() keeps (Checkpoint.h)
 };
 
 class TorchFile {

@@ -129,7 +129,7 @@ void readOne(ScannedFile& f, const checkpoint::ReadOptions& options)
         f.error = std::move(file).error().inFile(f.path);
         return;
     }
-    checkpoint::Checkpoint c = checkpoint::interpret(**file, f.relPath);
+    checkpoint::Checkpoint c = checkpoint::interpret(**file, f.relPath, options.detail);
     c.bytesRead = (*src)->bytesRead();
     f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(std::move(c));
 }

@@ -15,11 +15,13 @@ namespace fsys = std::filesystem;
 
 namespace {
 
-Ranking rankFolder(const std::string& folder, const RankConfig& cfg = {})
+Ranking rankFolder(const std::string& folder, const RankConfig& cfg = {},
+                   checkpoint::Detail detail = checkpoint::Detail::Full)
 {
     FolderScanner scanner;
     ScanOptions so;
     so.recursive = true;
+    so.read.detail = detail;
     auto scan = scanner.scan(folder, so);
     if (!scan) qFatal("%s", scan.error().message().c_str());
     return rank(*scan, cfg);
@@ -41,6 +43,8 @@ class TestRanking : public QObject {
 private slots:
     void fixturesMatchTruth_data();
     void fixturesMatchTruth();
+    void rankingDetailRanksTheSame_data();
+    void rankingDetailRanksTheSame();
     void unrankedHaveReasons();
     void brokenFilesDoNotHideOthers();
     void staleEntry();
@@ -88,6 +92,47 @@ void TestRanking::fixturesMatchTruth()
             QCOMPARE(g->ranked[i].scoreSource, std::string("best_k_models"));
         }
         QVERIFY2(g->problems.empty(), g->problems.empty() ? "" : g->problems.front().c_str());
+    }
+}
+
+void TestRanking::rankingDetailRanksTheSame_data()
+{
+    QTest::addColumn<QString>("scenario");
+    for (const auto& s : test::scenarios())
+        QTest::newRow(s.c_str()) << QString::fromStdString(s);
+}
+
+// podium-cli's commands read with Detail::Ranking: the same ranking (every field of its JSON), from
+// results that keep only what ranking reads.
+void TestRanking::rankingDetailRanksTheSame()
+{
+    QFETCH(QString, scenario);
+    const std::string folder = test::fixturePath(scenario.toStdString());
+    const Ranking full = rankFolder(folder);
+    const Ranking lean = rankFolder(folder, {}, checkpoint::Detail::Ranking);
+    QCOMPARE(toJson(lean).dump(), toJson(full).dump());
+
+    FolderScanner scanner;
+    ScanOptions so;
+    so.recursive = true;
+    so.read.detail = checkpoint::Detail::Ranking;
+    auto scan = scanner.scan(folder, so);
+    QVERIFY(scan);
+    for (const auto& f : scan->files) {
+        if (!f.checkpoint)
+            continue;
+        const auto& c = *f.checkpoint;
+        QCOMPARE(c.detail, checkpoint::Detail::Ranking);
+        QVERIFY(c.hyperParameters.is_null());
+        QVERIFY(c.topLevelKeys.empty());
+        QVERIFY(c.globals.empty());
+        if (c.lightningVersion) // without one, the summary says why the file is not a Lightning checkpoint
+            QCOMPARE(c.stateDict.tensors, std::size_t{0});
+        for (const auto& cb : c.callbacks) {
+            QVERIFY(cb.keyFields.is_object());
+            for (const auto& [k, v] : cb.keyFields.items())
+                QVERIFY2(k == "monitor" || k == "mode" || k == "save_top_k", k.c_str());
+        }
     }
 }
 
