@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <filesystem>
 #include <sys/stat.h>
 #include <thread>
@@ -49,9 +50,6 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
         return Error(fsys::exists(root, ec) ? ErrorCode::InvalidArgument : ErrorCode::FsNotFound,
                      fsys::exists(root, ec) ? "not a folder" : "no such folder").inFile(folder);
     std::vector<ScannedFile> out;
-    out.reserve(4096); // untouched until used (a large block is mapped, not written): no moves for most folders
-    // the folder as a prefix for its direct children: what `root / name` gives, without path objects
-    const std::string prefix = folder.ends_with('/') ? folder : folder + "/";
     auto visit = [&](const fsys::directory_entry& e) {
         // `extension() == ".ckpt"` on the text: a name ending in .ckpt other than ".ckpt" itself (a dot file)
         const std::string& native = e.path().native();
@@ -60,13 +58,8 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
         if (!name.ends_with(".ckpt") || name == ".ckpt")
             return;
         ScannedFile f;
-        if (recursive) {
-            f.relPath = lexicallyRelative(e.path(), root);
-            f.path = (root / f.relPath).string();
-        } else { // a direct child's relative path is its name (one component: nothing to normalise)
-            f.relPath = std::string(name);
-            f.path = prefix + f.relPath;
-        }
+        f.relPath = lexicallyRelative(e.path(), root);
+        f.path = (root / f.relPath).string();
         f.isSymlink = e.is_symlink(ec);
         if (f.isSymlink) {
             f.linkTarget = fsys::read_symlink(e.path(), ec).string();
@@ -96,14 +89,44 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
             }
             visit(*it);
         }
-    } else {
-        fsys::directory_iterator it(root, ec), end;
-        if (ec)
-            return Error(ErrorCode::FsPermission, ec.message()).inFile(folder);
-        for (; it != end; it.increment(ec))
-            visit(*it);
+        std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.relPath < b.relPath; });
+        return out;
     }
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.relPath < b.relPath; });
+    // One folder: its names are read and sorted first, then each file is built once in place (a folder of
+    // thousands of checkpoints: no path object per entry, no moves of built entries while sorting).
+    DIR* dir = ::opendir(folder.c_str());
+    if (!dir)
+        return Error(errno == EACCES ? ErrorCode::FsPermission : ErrorCode::FsFailed, std::strerror(errno)).inFile(folder);
+    std::vector<std::pair<std::string, unsigned char>> names;
+    errno = 0;
+    while (const dirent* de = ::readdir(dir)) {
+        const std::string_view name(de->d_name);
+        if (name.ends_with(".ckpt") && name != ".ckpt")
+            names.emplace_back(name, de->d_type);
+    }
+    const int readErrno = errno;
+    ::closedir(dir);
+    if (readErrno != 0)
+        return Error(ErrorCode::FsFailed, std::strerror(readErrno)).inFile(folder);
+    std::sort(names.begin(), names.end());
+    // the folder as a prefix for its children: what `root / name` gives, without path objects
+    const std::string prefix = folder.ends_with('/') ? folder : folder + "/";
+    out.reserve(names.size());
+    for (auto& [name, type] : names) {
+        ScannedFile f;
+        f.path = prefix + name;
+        f.relPath = std::move(name);
+        struct stat st {};
+        f.isSymlink = type == DT_LNK || (type == DT_UNKNOWN && ::lstat(f.path.c_str(), &st) == 0 && S_ISLNK(st.st_mode));
+        if (f.isSymlink) {
+            f.linkTarget = fsys::read_symlink(f.path, ec).string();
+            const fsys::path target = fsys::path(f.linkTarget).is_absolute() ? fsys::path(f.linkTarget) : root / f.linkTarget;
+            const auto rel = lexicallyRelative(target, root);
+            if (!rel.empty() && !rel.starts_with("..") && fsys::exists(target, ec))
+                f.linkTargetRel = rel;
+        }
+        out.push_back(std::move(f));
+    }
     return out;
 }
 
