@@ -4,6 +4,7 @@
 // prints checkpoints per second, bytes and read calls per checkpoint, and the process's peak memory.
 // Compare with ../shared/tools/baseline_scan.py (see README "Performance").
 #include "ranking/Ranking.h"
+#include "util/HugePages.h"
 
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 int main(int argc, char** argv)
 {
+    podium::HugePages::forThreadHeap(); // as podium-cli does
     std::string folder;
     unsigned threads = 0;
     int repeat = 1;
@@ -65,5 +67,6 @@ int main(int argc, char** argv)
     std::printf("checkpoints/s       %.0f\n", files / best);
     std::printf("bytes read / ckpt   %.0f\n", ok ? static_cast<double>(bytes) / ok : 0.0);
     std::printf("peak RSS            %.1f MB\n", ru.ru_maxrss / 1024.0);
+    std::printf("page faults         %ld (whole process, all repeats)\n", ru.ru_minflt);
     return 0;
 }

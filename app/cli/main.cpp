@@ -1,10 +1,12 @@
 // podium-cli: rank, rename and inspect PyTorch Lightning checkpoints from a terminal (no Qt needed).
 #include "cli/Command.h"
+#include "util/HugePages.h"
 
 #include <iostream>
 
 int main(int argc, char** argv)
 {
+    podium::HugePages::forThreadHeap(); // a rank of a big folder allocates as it reads (see HugePages.h)
     CLI::App app{"Rank, rename and inspect PyTorch Lightning checkpoints — safely (nothing in a checkpoint is executed).",
                  "podium-cli"};
     app.set_version_flag("--version", std::string("podium-cli ") + PODIUM_VERSION);

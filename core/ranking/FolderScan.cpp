@@ -1,6 +1,7 @@
 #include "ranking/FolderScan.h"
 
 #include "fs/FileSource.h"
+#include "util/HugePages.h"
 
 #include <algorithm>
 #include <atomic>
@@ -201,6 +202,7 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
     std::mutex progressMutex;
     std::size_t done = 0;
     auto worker = [&] {
+        HugePages::forThreadHeap(); // each file's result is new heap memory: fault it in 2 MiB at a time
         for (;;) {
             if (cancel.load(std::memory_order_relaxed))
                 return;
