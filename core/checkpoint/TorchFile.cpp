@@ -96,10 +96,13 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openZip(std::unique_ptr<CachingSou
     f->m_zip.emplace(std::move(z));
     f->m_entryCount = f->m_zip->entries().size();
 
+    // Both passes below look at every entry (a state_dict's checkpoint has hundreds): the checks are
+    // ordered so that most names are decided by a length test and a fixed-size compare.
     const zip::ZipEntry* pkl = nullptr;
+    constexpr std::string_view kPkl = "/data.pkl";
     for (const auto& e : f->m_zip->entries()) {
-        const auto slash = e.name.find('/');
-        if (slash == std::string_view::npos || e.name.substr(slash + 1) != "data.pkl")
+        if (e.name.size() <= kPkl.size() || std::memcmp(e.name.data() + e.name.size() - kPkl.size(), kPkl.data(), kPkl.size()) != 0 ||
+            e.name.find('/') != e.name.size() - kPkl.size())
             continue;
         if (pkl)
             return Error(ErrorCode::ZipAmbiguousDataPkl, "two pickles: '" + std::string(pkl->name) + "' and '" +
@@ -110,17 +113,27 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openZip(std::unique_ptr<CachingSou
         return Error(ErrorCode::ZipNoDataPkl, "a zip archive without <prefix>/data.pkl: not a torch checkpoint")
             .inFile(src.name());
     f->m_prefix = std::string(pkl->name.substr(0, pkl->name.find('/')));
-    const std::string dataDir = f->m_prefix + "/data/";
+    const std::size_t prefixLen = f->m_prefix.size();
+    constexpr std::string_view kData = "/data/";
+    const std::size_t dataLen = prefixLen + kData.size();
+    const std::size_t entryCount = f->m_zip->entries().size();
+    f->m_storageByNumber.assign(entryCount + 1, nullptr);
     for (const auto& e : f->m_zip->entries()) {
-        if (!e.name.starts_with(dataDir))
+        // `<prefix>/data/<n>`, n decimal without sign (torch numbers storages 0, 1, 2, ...)
+        const std::string_view name = e.name;
+        if (name.size() <= dataLen || std::memcmp(name.data() + prefixLen, kData.data(), kData.size()) != 0 ||
+            !std::equal(name.data(), name.data() + prefixLen, f->m_prefix.data()))
             continue;
-        const auto key = e.name.substr(dataDir.size());
         std::size_t n = 0;
-        auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), n);
-        if (ec != std::errc{} || p != key.data() + key.size() || n > f->m_zip->entries().size())
+        // more digits than any real entry count, or a leading zero: not torch's numbering
+        bool digits = name.size() - dataLen <= 9 && (name[dataLen] != '0' || name.size() == dataLen + 1);
+        for (std::size_t i = dataLen; digits && i < name.size(); ++i) {
+            const unsigned d = static_cast<unsigned char>(name[i]) - unsigned{'0'};
+            digits = d <= 9;
+            n = n * 10 + d;
+        }
+        if (!digits || n > entryCount)
             continue; // not torch's numbering: found by name when asked
-        if (n >= f->m_storageByNumber.size())
-            f->m_storageByNumber.resize(n + 1, nullptr);
         f->m_storageByNumber[n] = &e;
     }
     if (const auto* bo = f->m_zip->find(f->m_prefix + "/byteorder"); bo && bo->uncompressedSize <= 16) {
@@ -243,7 +256,7 @@ const zip::ZipEntry* TorchFile::storageEntry(std::string_view key) const
     std::size_t n = 0;
     auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), n);
     if (ec == std::errc{} && p == key.data() + key.size() && n < m_storageByNumber.size() && m_storageByNumber[n] &&
-        m_storageByNumber[n]->name.ends_with(key))
+        m_storageByNumber[n]->name.size() == m_prefix.size() + 6 + key.size() && m_storageByNumber[n]->name.ends_with(key))
         return m_storageByNumber[n];
     return m_zip->find(m_prefix + "/data/" + std::string(key));
 }
