@@ -307,6 +307,7 @@ Checkpoint interpret(const TorchFile& file, const std::string& name, Detail deta
             cb.kthValue = scores.read(kth, cb.warnings, "kth_value");
         if (const Value* bk = st->get("best_k_models"); bk && bk->isDictLike()) {
             cb.hasBestKModels = true;
+            cb.bestKModels.reserve(bk->entries().size());
             for (const auto& [p, s] : bk->entries())
                 cb.bestKModels.emplace_back(strOf(p), scores.read(s, cb.warnings, "best_k_models"));
         }

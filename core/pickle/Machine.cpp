@@ -498,8 +498,11 @@ Value* Run::global(std::string_view module, std::string_view name)
     auto* g = arenaNew<GlobalRef>();
     g->module = module;
     g->name = name;
-    g->verdict = judgeGlobal(module, name);
-    if (const AllowEntry* e = findAllowed(module, name); e && g->verdict == Verdict::Safe) {
+    // judgeGlobal's verdict, from one look at each list (the reason is kept for the GlobalUse below)
+    const std::string_view reason = unsafeReason(module, name);
+    const AllowEntry* allowed = reason.empty() ? findAllowed(module, name) : nullptr;
+    g->verdict = !reason.empty() ? Verdict::Unsafe : allowed ? Verdict::Safe : Verdict::Unknown;
+    if (const AllowEntry* e = allowed) {
         g->builder = static_cast<std::uint16_t>(e->builder);
         g->dtype = e->dtype;
         g->untypedStorage = e->builder == Builder::StorageType && name.find("UntypedStorage") != std::string_view::npos;
@@ -512,7 +515,7 @@ Value* Run::global(std::string_view module, std::string_view name)
         use.module = std::string(module);
         use.name = std::string(name);
         use.verdict = g->verdict;
-        use.reason = std::string(unsafeReason(module, name));
+        use.reason = std::string(reason);
         use.firstOffset = m_opStart;
         m_doc.globals.push_back(std::move(use));
         it = std::prev(m_doc.globals.end());
