@@ -99,6 +99,39 @@ nlohmann::json pyLiteral(std::string_view raw)
     return std::string(raw);
 }
 
+/// Tensor count, elements, bytes, dtypes and locations of a state_dict's tensors: counted by enum and by
+/// location text first, named once at the end (a model has hundreds of tensors).
+TensorSummary summarize(const Value* weights)
+{
+    TensorSummary s;
+    std::array<std::size_t, 32> dtypeCounts{};
+    std::vector<std::pair<std::string_view, std::size_t>> locationCounts;
+    for (const auto& [k, v] : weights->entries()) {
+        if (v->kind != Kind::Tensor)
+            continue;
+        const auto& t = *v->tensor();
+        ++s.tensors;
+        const auto n = t.numel();
+        if (n > 0) {
+            s.elements += static_cast<std::uint64_t>(n);
+            s.bytes += static_cast<std::uint64_t>(n) * t.elementSize();
+        }
+        ++dtypeCounts[static_cast<std::size_t>(t.dtype) % dtypeCounts.size()];
+        const std::string_view loc = t.storage ? t.storage->location : std::string_view("?");
+        auto it = std::find_if(locationCounts.begin(), locationCounts.end(), [&](const auto& p) { return p.first == loc; });
+        if (it == locationCounts.end())
+            locationCounts.emplace_back(loc, 1);
+        else
+            ++it->second;
+    }
+    for (std::size_t d = 0; d < dtypeCounts.size(); ++d)
+        if (dtypeCounts[d])
+            s.dtypes[std::string(pickle::dtypeName(static_cast<pickle::DType>(d)))] = dtypeCounts[d];
+    for (const auto& [loc, n] : locationCounts)
+        s.locations[std::string(loc)] = n;
+    return s;
+}
+
 } // namespace
 
 std::optional<std::pair<std::string, nlohmann::json>> parseStateKey(std::string_view key)
@@ -179,39 +212,10 @@ Checkpoint interpret(const TorchFile& file, const std::string& name, Detail deta
     const Value* stateDict = root->get("state_dict");
     ScoreReader scores(file);
 
-    // state_dict summary (Lightning's, or the top level itself for a plain state_dict); counted by
-    // enum and by location text first, named once at the end (a model has hundreds of tensors).
-    // Ranking detail needs it only to say why a file without a Lightning version is not a checkpoint.
-    const Value* weights = full || !version ? (stateDict ? stateDict : root) : nullptr;
-    static const Value kNone{};
-    if (!weights)
-        weights = &kNone;
-    std::array<std::size_t, 32> dtypeCounts{};
-    std::vector<std::pair<std::string_view, std::size_t>> locationCounts;
-    for (const auto& [k, v] : weights->entries()) {
-        if (v->kind != Kind::Tensor)
-            continue;
-        const auto& t = *v->tensor();
-        auto& s = c.stateDict;
-        ++s.tensors;
-        const auto n = t.numel();
-        if (n > 0) {
-            s.elements += static_cast<std::uint64_t>(n);
-            s.bytes += static_cast<std::uint64_t>(n) * t.elementSize();
-        }
-        ++dtypeCounts[static_cast<std::size_t>(t.dtype) % dtypeCounts.size()];
-        const std::string_view loc = t.storage ? t.storage->location : std::string_view("?");
-        auto it = std::find_if(locationCounts.begin(), locationCounts.end(), [&](const auto& p) { return p.first == loc; });
-        if (it == locationCounts.end())
-            locationCounts.emplace_back(loc, 1);
-        else
-            ++it->second;
-    }
-    for (std::size_t d = 0; d < dtypeCounts.size(); ++d)
-        if (dtypeCounts[d])
-            c.stateDict.dtypes[std::string(pickle::dtypeName(static_cast<pickle::DType>(d)))] = dtypeCounts[d];
-    for (const auto& [loc, n] : locationCounts)
-        c.stateDict.locations[std::string(loc)] = n;
+    // state_dict summary (Lightning's, or the top level itself for a plain state_dict). Ranking detail
+    // needs it only to say why a file without a Lightning version is not a checkpoint.
+    if (full || !version)
+        c.stateDict = summarize(stateDict ? stateDict : root);
 
     if (!version || !stateDict) {
         if (!version && root->ordered && c.stateDict.tensors == root->entries().size())

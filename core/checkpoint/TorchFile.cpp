@@ -13,6 +13,10 @@ namespace podium::checkpoint {
 using pickle::DType;
 using pickle::Kind;
 
+namespace {
+constexpr std::string_view kDataDir = "/data/"; // storages are `<prefix>/data/<key>`
+}
+
 std::string_view formatName(Format f) noexcept
 {
     return f == Format::Zip ? "zip" : "legacy";
@@ -114,14 +118,13 @@ Result<std::unique_ptr<TorchFile>> TorchFile::openZip(std::unique_ptr<CachingSou
             .inFile(src.name());
     f->m_prefix = std::string(pkl->name.substr(0, pkl->name.find('/')));
     const std::size_t prefixLen = f->m_prefix.size();
-    constexpr std::string_view kData = "/data/";
-    const std::size_t dataLen = prefixLen + kData.size();
+    const std::size_t dataLen = prefixLen + kDataDir.size();
     const std::size_t entryCount = f->m_zip->entries().size();
     f->m_storageByNumber.assign(entryCount + 1, nullptr);
     for (const auto& e : f->m_zip->entries()) {
         // `<prefix>/data/<n>`, n decimal without sign (torch numbers storages 0, 1, 2, ...)
         const std::string_view name = e.name;
-        if (name.size() <= dataLen || std::memcmp(name.data() + prefixLen, kData.data(), kData.size()) != 0 ||
+        if (name.size() <= dataLen || std::memcmp(name.data() + prefixLen, kDataDir.data(), kDataDir.size()) != 0 ||
             !std::equal(name.data(), name.data() + prefixLen, f->m_prefix.data()))
             continue;
         std::size_t n = 0;
@@ -256,9 +259,9 @@ const zip::ZipEntry* TorchFile::storageEntry(std::string_view key) const
     std::size_t n = 0;
     auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), n);
     if (ec == std::errc{} && p == key.data() + key.size() && n < m_storageByNumber.size() && m_storageByNumber[n] &&
-        m_storageByNumber[n]->name.size() == m_prefix.size() + 6 + key.size() && m_storageByNumber[n]->name.ends_with(key))
+        m_storageByNumber[n]->name.size() == m_prefix.size() + kDataDir.size() + key.size() && m_storageByNumber[n]->name.ends_with(key))
         return m_storageByNumber[n];
-    return m_zip->find(m_prefix + "/data/" + std::string(key));
+    return m_zip->find(m_prefix + std::string(kDataDir) + std::string(key));
 }
 
 std::optional<std::uint64_t> TorchFile::storageBytes(std::string_view key) const
