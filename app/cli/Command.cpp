@@ -9,7 +9,9 @@ namespace podium::cli {
 void printJson(std::ostream& out, const nlohmann::json& j)
 {
     // Serialized straight into the stream: a folder's ranking is ~100 KB of text, and building it as one
-    // string first cost a page fault per 4 KiB on the way.
+    // string first cost a page fault per 4 KiB on the way. This is the serializer `out << j` uses
+    // (nlohmann's detail API), which `<<` offers only with the throwing UTF-8 handler; file names are
+    // bytes, so invalid UTF-8 is replaced as dump() did.
     nlohmann::detail::serializer<nlohmann::json> s(nlohmann::detail::output_adapter<char>(out), ' ',
                                                    nlohmann::json::error_handler_t::replace);
     s.dump(j, true, false, 2);
