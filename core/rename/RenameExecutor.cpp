@@ -250,9 +250,15 @@ Result<ApplyReport> RenameExecutor::undo(const std::string& dir, const ApplyOpti
         if (!now || !sameFile(*now, m.identity))
             return Error(ErrorCode::FsIdentityChanged, "'" + m.to + "' is no longer the file the rename moved there; "
                                                                     "nothing was undone").inFile(dir);
-        if (std::find(present.begin(), present.end(), m.from) != present.end() && !leaving.count(m.from))
-            return Error(ErrorCode::PlanConflict, "the original name '" + m.from + "' is taken again; nothing was undone")
+        if (std::find(present.begin(), present.end(), m.from) != present.end() && !leaving.count(m.from)) {
+            // A link there is usually Podium's own pin (best.ckpt -> the pinned file): say so, and how to go on.
+            std::error_code ec;
+            const auto target = std::filesystem::read_symlink(dir + "/" + m.from, ec);
+            const std::string what = ec ? "" : " by a link to '" + target.string() + "' (a pin?) — remove the link and undo again";
+            return Error(ErrorCode::PlanConflict, "the original name '" + m.from + "' is taken again" + what +
+                                                      "; nothing was undone")
                 .inFile(dir);
+        }
         moves.push_back({m.to, m.from, m.rank});
         j.moves.push_back({m.to, m.from, m.rank, *now});
     }

@@ -120,6 +120,7 @@ private slots:
     void plannerRefuses();
     void chooseGroupNeedsMonitor();
     void seedApplyAndUndo();
+    void undoRefusesANameTakenByALink();
     void crashAfterEveryOperationThenRecover();
     void crashThenRollBack();
     void crashDuringUndoThenRecover();
@@ -292,6 +293,30 @@ void TestRename::seedApplyAndUndo()
         QCOMPARE(*sha256File(f.dir + "/" + name), hash);
     QVERIFY(renameMap(f.dir)->empty());
     QCOMPARE(ex.undo(f.dir).error().code, ErrorCode::NothingToUndo);
+}
+
+void TestRename::undoRefusesANameTakenByALink()
+{
+    // After a rename, a pin link takes Lightning's old name best.ckpt: undo must not clobber it, must say
+    // what holds the name and how to go on, and must work once the link is gone.
+    Folder f;
+    auto [plan, ids] = f.plan();
+    RenameExecutor ex;
+    QVERIFY(ex.apply(f.dir, plan, ids).ok());
+    fsys::create_symlink("best_top2.ckpt", f.dir + "/best.ckpt");
+    auto refused = ex.undo(f.dir);
+    QVERIFY(!refused.ok());
+    QCOMPARE(refused.error().code, ErrorCode::PlanConflict);
+    const std::string message = refused.error().message();
+    QVERIFY2(message.find("link to 'best_top2.ckpt'") != std::string::npos, message.c_str());
+    QVERIFY2(message.find("nothing was undone") != std::string::npos, message.c_str());
+    QVERIFY(fsys::is_symlink(f.dir + "/best.ckpt"));
+    QVERIFY(fsys::exists(f.dir + "/best_top5.ckpt"));
+    fsys::remove(f.dir + "/best.ckpt");
+    auto undone = ex.undo(f.dir);
+    QVERIFY2(undone.ok(), undone.ok() ? "" : undone.error().message().c_str());
+    for (const auto& [name, hash] : f.originalHash)
+        QCOMPARE(*sha256File(f.dir + "/" + name), hash);
 }
 
 void TestRename::crashAfterEveryOperationThenRecover()
