@@ -254,7 +254,7 @@ Result<ApplyReport> RenameExecutor::undo(const std::string& dir, const ApplyOpti
             // A link there is usually Podium's own pin (best.ckpt -> the pinned file): say so, and how to go on.
             std::error_code ec;
             const auto target = std::filesystem::read_symlink(dir + "/" + m.from, ec);
-            const std::string what = ec ? "" : " by a link to '" + target.string() + "' (a pin?) — remove the link and undo again";
+            const std::string what = ec ? "" : " by a link to '" + target.string() + "' (a pin: unpin it; else remove the link), then undo again";
             return Error(ErrorCode::PlanConflict, "the original name '" + m.from + "' is taken again" + what +
                                                       "; nothing was undone")
                 .inFile(dir);
