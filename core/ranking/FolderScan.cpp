@@ -43,6 +43,18 @@ static std::string lexicallyRelative(const fsys::path& p, const fsys::path& base
     return p.lexically_normal().lexically_relative(base.lexically_normal()).generic_string();
 }
 
+/// A link's text and, when it points to a file inside the folder, that file's path relative to `root`
+/// (`linkDir` is the folder the link sits in: a relative target is resolved from there).
+static void describeLink(ScannedFile& f, const fsys::path& linkDir, const fsys::path& root)
+{
+    std::error_code ec;
+    f.linkTarget = fsys::read_symlink(f.path, ec).string();
+    const fsys::path target = fsys::path(f.linkTarget).is_absolute() ? fsys::path(f.linkTarget) : linkDir / f.linkTarget;
+    const auto rel = lexicallyRelative(target, root);
+    if (!rel.empty() && !rel.starts_with("..") && fsys::exists(target, ec))
+        f.linkTargetRel = rel;
+}
+
 Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool recursive)
 {
     std::error_code ec;
@@ -62,14 +74,8 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
         f.relPath = lexicallyRelative(e.path(), root);
         f.path = (root / f.relPath).string();
         f.isSymlink = e.is_symlink(ec);
-        if (f.isSymlink) {
-            f.linkTarget = fsys::read_symlink(e.path(), ec).string();
-            const fsys::path target = fsys::path(f.linkTarget).is_absolute() ? fsys::path(f.linkTarget)
-                                                                              : e.path().parent_path() / f.linkTarget;
-            const auto rel = lexicallyRelative(target, root);
-            if (!rel.empty() && !rel.starts_with("..") && fsys::exists(target, ec))
-                f.linkTargetRel = rel;
-        }
+        if (f.isSymlink)
+            describeLink(f, e.path().parent_path(), root);
         out.push_back(std::move(f));
     };
     if (recursive) {
@@ -119,13 +125,8 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
         f.relPath = std::move(name);
         struct stat st {};
         f.isSymlink = type == DT_LNK || (type == DT_UNKNOWN && ::lstat(f.path.c_str(), &st) == 0 && S_ISLNK(st.st_mode));
-        if (f.isSymlink) {
-            f.linkTarget = fsys::read_symlink(f.path, ec).string();
-            const fsys::path target = fsys::path(f.linkTarget).is_absolute() ? fsys::path(f.linkTarget) : root / f.linkTarget;
-            const auto rel = lexicallyRelative(target, root);
-            if (!rel.empty() && !rel.starts_with("..") && fsys::exists(target, ec))
-                f.linkTargetRel = rel;
-        }
+        if (f.isSymlink)
+            describeLink(f, root, root);
         out.push_back(std::move(f));
     }
     return out;
