@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Whole-process scan timing, podium-cli against the Python peers, interleaved (issue 3's benchmark).
 
     bench/compare_scan.py CORPUS [--cli build/release/app/podium-cli] [--runs 7] [--torchload]

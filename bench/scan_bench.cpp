@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // podium-bench-scan FOLDER [--threads N] [--repeat N] [--recursive]
 //
 // Reads every checkpoint in FOLDER exactly as `podium-cli rank` does (parallel scan, then the ranking) and

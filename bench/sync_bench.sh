@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Embedded-state sync benchmark: rewrites the ModelCheckpoint state of every checkpoint in CORPUS (rebased to
 # where it is), reports the time and the bytes written per file, then undoes it (the files are byte-identical
 # again). Make a corpus with ../shared/tools/make_perf_corpus.py, e.g.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Builds the release and its packages: build/release/podium_<version>_amd64.deb and podium-<version>-<arch>.tar.gz.
 # Usage: scripts/package.sh      (after scripts/setup-debian.sh; dpkg-shlibdeps comes with dpkg-dev)
 set -euo pipefail

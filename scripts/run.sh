@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Sets up a Debian 12 machine, builds Podium (release) and opens a checkpoint folder — the bundled example
 # run (resources/example) when none is given. Without a display it says so and runs podium-cli instead.
 # Usage: scripts/run.sh [FOLDER]

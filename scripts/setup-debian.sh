@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Installs what Podium needs to build, test and run on Debian 12 (bookworm). Safe to run again.
 # As root it installs directly; otherwise it uses sudo.
 # Usage: scripts/setup-debian.sh            what building and running needs
@@ -13,7 +14,7 @@ packages=(
   xvfb xauth
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(clang libclang-rt-14-dev python3-torch appstream desktop-file-utils dpkg-dev file)
+  packages+=(clang libclang-rt-14-dev python3-torch appstream desktop-file-utils dpkg-dev file lintian)
 fi
 missing=()
 for p in "${packages[@]}"; do

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Actions: the registry that owns every QAction of the window — objectName (tests trigger actions by it),
 // text, shortcut, and whether it is enabled with a tooltip saying why not.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "MainWindow.h"
 
 #include "Actions.h"
@@ -396,8 +397,12 @@ void MainWindow::showAbout()
                     tr("<h3>Podium %1</h3><p>Rank, rename and inspect PyTorch Lightning checkpoints — safely.</p>"
                        "<p>Podium reads every <code>.ckpt</code> with its own pickle reader: nothing in a checkpoint is "
                        "ever executed. Renames are journaled and can be undone.</p>"
-                       "<p>Command line: <code>podium-cli --help</code>. Qt %2.</p>")
-                        .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion())),
+                       "<p>Command line: <code>podium-cli --help</code>. Qt %2.</p>"
+                       "<p>License: %3 — the GNU General Public License, version 3 or (at your option) any later "
+                       "version. Podium comes with ABSOLUTELY NO WARRANTY. "
+                       "<a href=\"https://www.gnu.org/licenses/gpl-3.0.html\">gnu.org/licenses/gpl-3.0</a></p>")
+                        .arg(QApplication::applicationVersion(), QString::fromLatin1(qVersion()),
+                             QStringLiteral(PODIUM_LICENSE)),
                     QMessageBox::Ok, this);
     box.setObjectName("aboutDialog");
     box.setTextFormat(Qt::RichText);

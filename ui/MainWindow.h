@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MainWindow: composes the widgets and wires them to the Session, the controllers and the Actions. It
 // decides nothing: the ranking comes from the core, loading from the Session, renames from the
 // RenameController, pins and manifests from the PinController, every command from the Actions registry.

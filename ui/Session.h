@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Session: loads a folder on a worker thread (scan + ranking, the same engine as podium-cli) and hands the
 // result to the UI thread as one immutable FolderState. The window never waits for the disk.
 #pragma once

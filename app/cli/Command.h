@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Command: one podium-cli verb. Each verb is a class that registers its options on a CLI11 subcommand and
 // runs when that subcommand was given.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // podium-cli dis FILE: the pickle disassembly of a checkpoint's data.pkl (or a legacy file's main pickle).
 #include "cli/Command.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FolderArgs: the DIR [--recursive] [--monitor] [--mode] options every folder verb shares, and the scan +
 // ranking they all start from.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // podium-cli inspect FILE... [--json]
 #include "cli/Command.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // podium-cli metrics DIR [--logs LOGDIR] [--json|--csv] [--metric NAME]...
 #include "cli/Command.h"
 

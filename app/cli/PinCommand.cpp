@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // podium-cli pin DIR FILE [--link NAME] · unpin DIR · manifest DIR [-o FILE] [--format json|csv] [--hash]
 #include "cli/Command.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // podium-cli rank DIR [--recursive] [--monitor NAME] [--mode min|max] [--json]
 // podium-cli path DIR --rank N [--monitor NAME]
 #include "cli/Command.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // podium-cli rename DIR [--monitor NAME] [--template T] [--apply] [--force] [--json]
 // podium-cli undo DIR   ·   podium-cli recover DIR [--rollback]
 #include "cli/Command.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // podium-cli: rank, rename and inspect PyTorch Lightning checkpoints from a terminal (no Qt needed).
 #include "cli/Command.h"
 #include "util/HugePages.h"
@@ -9,7 +10,10 @@ int main(int argc, char** argv)
     podium::HugePages::forThreadHeap(); // a rank of a big folder allocates as it reads (see HugePages.h)
     CLI::App app{"Rank, rename and inspect PyTorch Lightning checkpoints — safely (nothing in a checkpoint is executed).",
                  "podium-cli"};
-    app.set_version_flag("--version", std::string("podium-cli ") + PODIUM_VERSION);
+    app.set_version_flag("--version", std::string("podium-cli ") + PODIUM_VERSION +
+                                          "\nLicense " PODIUM_LICENSE ": GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>."
+                                          "\nThis is free software: you are free to change and redistribute it."
+                                          "\nThere is NO WARRANTY, to the extent permitted by law.");
     app.require_subcommand(1);
     auto commands = podium::cli::makeCommands();
     for (auto& c : commands)

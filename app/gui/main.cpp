@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // podium: the desktop app. `podium [DIR]` opens DIR (the bundled example run when none is given);
 // `podium --screenshot OUT.png [--size WxH] [DIR]` renders the window after loading and exits.
 #include "MainWindow.h"
@@ -13,6 +14,7 @@
 #include <QStandardPaths>
 #include <cstdio>
 #include <filesystem>
+#include <string_view>
 
 namespace {
 
@@ -35,10 +37,24 @@ QString bundledExample()
     return copy;
 }
 
+void printVersion()
+{
+    std::printf("podium %s\nLicense %s: GNU GPL version 3 or later <https://gnu.org/licenses/gpl.html>.\n"
+                "This is free software: you are free to change and redistribute it.\n"
+                "There is NO WARRANTY, to the extent permitted by law.\n",
+                PODIUM_VERSION, PODIUM_LICENSE);
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
+    // --version answers before QApplication exists, so it works without a display (a server, a package check).
+    for (int i = 1; i < argc; ++i)
+        if (std::string_view(argv[i]) == "--version" || std::string_view(argv[i]) == "-v") {
+            printVersion();
+            return 0;
+        }
     QApplication app(argc, argv);
     QApplication::setApplicationName("Podium");
     QApplication::setOrganizationName("Podium");
@@ -47,7 +63,9 @@ int main(int argc, char** argv)
     QCommandLineParser p;
     p.setApplicationDescription("Rank, rename and inspect PyTorch Lightning checkpoints — safely.");
     p.addHelpOption();
-    p.addVersionOption();
+    // Not addVersionOption(): --version names the license too, like podium-cli's.
+    QCommandLineOption version(QStringList{"v", "version"}, "Displays version and license information.");
+    p.addOption(version);
     QCommandLineOption shot("screenshot", "Render the window to OUT.png once the folder is loaded, then exit.", "OUT.png");
     QCommandLineOption size("size", "Window size for --screenshot, e.g. 1280x800.", "WxH", "1280x800");
     QCommandLineOption palette("palette", "Force a light or dark palette (Fusion style), e.g. for screenshots.", "light|dark");
@@ -56,6 +74,10 @@ int main(int argc, char** argv)
     p.addOption(palette);
     p.addPositionalArgument("folder", "Checkpoint folder (default: the bundled example run).");
     p.process(app);
+    if (p.isSet(version)) { // -v spelled inside a combined option
+        printVersion();
+        return 0;
+    }
 
     if (p.isSet(palette)) {
         QApplication::setStyle("Fusion");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Checkpoint: what Podium knows about one .ckpt file, as plain data. Built by CheckpointReader from the
 // pickle's value tree; ranking, the CLI and the GUI read only this.
 //

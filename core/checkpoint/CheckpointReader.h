@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // CheckpointReader: container -> safe pickle -> Lightning fields, for one file.
 #pragma once
 

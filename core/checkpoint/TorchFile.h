@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // TorchFile: a file torch.save wrote, opened as far as a checkpoint reader needs — the container, the main
 // pickle run through the safe Machine, and random access to individual storages (never the weights unless
 // asked for).

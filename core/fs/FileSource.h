@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FileSource: a ByteSource over an open file descriptor, read with pread (no mmap: a scan touches a few
 // kilobytes of files that may be gigabytes, and pread keeps the bytes-read count exact).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FileSystem: every persistent write of the core goes through here (Note [every write through core/fs]).
 //
 // - writeFileAtomic: temp file in the same directory → write → fsync → rename over the target → fsync the

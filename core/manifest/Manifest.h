@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Manifest: the ranking written down, so it survives the end of the training session.
 // Schema: docs/manifest.schema.json (schema_version 1; fields are only ever added). JSON or CSV; written
 // atomically through core/fs. Default location: `<DIR>/podium-manifest.json` (or `.csv`).

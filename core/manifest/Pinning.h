@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Pinning: "this one is the best" as the user decides — a relative symlink (default `best.ckpt`) beside the
 // pinned checkpoint, and the record `<dir>/.podium/pin.json` (the link's name and when) that the manifest
 // reports. The pinned file is whatever the link points to, so a rename (which re-points links to moved

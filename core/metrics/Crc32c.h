@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Crc32c: CRC-32C (Castagnoli), as TFRecord framing uses it, and TensorFlow's "masked" form of it.
 // Neither zlib nor libcrypto provides the Castagnoli polynomial, so this is the small table-driven version.
 #pragma once

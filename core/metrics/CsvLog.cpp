@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 #include "metrics/CsvLog.h"
 
 #include "fs/FileSystem.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // CsvLog: Lightning's CSVLogger output, `<save_dir>/<name>/version_N/metrics.csv`.
 //
 // Columns are `epoch`, `step` and one per logged metric (names may contain '/'); rows are sparse — a metric's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // EventFile: TensorBoard event files (`events.out.tfevents.*`) — the scalars in them.
 //
 // Framing (TFRecord): u64 length, u32 masked CRC32C of the length, `length` bytes of data, u32 masked CRC32C

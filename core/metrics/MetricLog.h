@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MetricLog: the logs of a training run, found from its checkpoint folder and joined into one timeline.
 //
 // Discovery (discoverLogs): metrics.csv and events.out.tfevents.* files in the folder (up to 4 levels down),

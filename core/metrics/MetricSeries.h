@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // MetricSeries: logged metrics as plain data — one series per metric name and log kind, points in time
 // order. Produced by CsvLog / EventFile, joined over a run's versions by MetricLog.
 #pragma once

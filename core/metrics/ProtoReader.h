@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ProtoReader: the protobuf wire format, read field by field over a byte span — enough for TensorBoard's
 // Event messages (see EventFile.h for why not libprotobuf). Malformed input throws ParseFailure (ProtobufBad)
 // with the offset; nothing is read past the span.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Smoothing: TensorBoard's scalar smoothing — an exponential moving average debiased like Adam's (so the
 // first points are not pulled towards zero). Non-finite values pass through and do not enter the average.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Arena: the bump allocator behind a Document's value tree (see Machine.h).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Arguments: decoding of the in-stream argument of an opcode (the ArgKind of the Opcodes table) and of
 // the text forms protocol 0 uses. Shared by the Machine and the Disassembler, so both see the same bytes.
 #pragma once

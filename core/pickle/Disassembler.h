@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Disassembler: what `podium-cli dis FILE` prints — one line per opcode (offset, name, argument), indented by
 // open MARKs, after CPython's pickletools.dis. It decodes with the same table and argument readers as the
 // Machine but builds nothing, so it also shows pickles the Machine refuses, up to the failing byte.

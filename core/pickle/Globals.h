@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Globals: the allow-list. A pickle names globals (module + name) and, in a real unpickler, calls them —
 // the hole CPython's find_class leaves open and torch.load(weights_only=False) goes through. Here a
 // global is only ever looked up in this table:

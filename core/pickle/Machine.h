@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Machine: a pickle virtual machine that builds an inert Value tree instead of objects.
 //
 // It follows CPython's unpickler (Modules/_pickle.c) opcode by opcode, with three differences that make

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Opcodes: the pickle instruction set as data (after CPython's Lib/pickletools.py).
 //
 // The pickle machine, the disassembler (`podium-cli dis`) and the tests all read this one table: each

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PicklePatch: rewrite chosen string arguments of a pickle and nothing else.
 //
 // The pickle is walked opcode by opcode with the shared Opcodes table (never executed); every opcode is

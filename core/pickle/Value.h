@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Value: the inert tree a pickle builds. Nothing in it can run: a global is a name, an object is the name
 // of its class with the arguments and state it was given.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ValueJson: a Value tree as JSON for display (hyper-parameters, `inspect --json`, the details panel).
 //
 // Mapping: None/bool/int/float/str as themselves (non-finite floats as "nan"/"inf"/"-inf", integers beyond

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FolderScan: read every checkpoint in a folder, in parallel, cancellable, re-reading only what changed.
 //
 // - Lists `*.ckpt` in the folder (and below it with `recursive`; hidden folders such as Podium's own

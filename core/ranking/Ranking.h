@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Ranking: which checkpoint is the best, the 2nd best, ... for each ModelCheckpoint, from what the files
 // themselves say. A pure function of a ScanResult and a config: no I/O.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // NameTemplate: the names the rename gives ranked checkpoints.
 //
 // The canonical name is `{stem}_top{rank}.ckpt`, where the stem is the file's name without `.ckpt`, without

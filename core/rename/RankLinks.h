@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RankLinks: instead of moving files, give each ranked checkpoint a second name — a relative symlink
 // `{stem}_top{rank}.ckpt` → the real file — for people who must keep Lightning's names. A rank link only
 // ever replaces an older link: a regular file with that name is an error (FsExists), never overwritten.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RenameExecutor: applies a RenamePlan on disk, recovers an interrupted one, undoes the last one.
 // Nothing here can lose or clobber a checkpoint: every move is a no-replace rename, a file whose identity
 // changed since the scan stops the plan before anything moves, and the journal (RenameJournal.h) is durable

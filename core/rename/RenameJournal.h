@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RenameJournal: the record that makes a rename crash-safe and undoable. Format: docs/journal.md.
 //
 // Where: `<dir>/.podium/journal.json` while a plan runs (dir = the directory whose files move), then

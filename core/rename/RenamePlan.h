@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RenamePlan: which files move where so that a group's ranked checkpoints carry their rank in their names.
 // A pure function: it sees names, never the disk.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // StateSync: rewrite the ModelCheckpoint state embedded in checkpoints so that its paths name the files as
 // they are now — after Podium renamed them (the rename history), and, with `rebase`, in the folder where they
 // are now (a run copied from a cluster resumes with its top-k intact instead of Lightning's "The dirpath has

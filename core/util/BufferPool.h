@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // BufferPool: per-thread recycling of the byte buffers a scan reads files into (data.pkl with its local
 // header, the prefetched score records, the central directory).
 //

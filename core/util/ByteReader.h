@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ByteReader: bounds-checked little/big-endian reads over a byte span. Every read checks the bytes left
 // first and throws ParseFailure{code, offset, facts}; nothing is read past the end.
 #pragma once

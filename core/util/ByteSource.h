@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ByteSource: random access to a file's bytes (pread on a file, or a span in memory for tests and
 // fuzzers). Readers ask only for the byte ranges they need; `bytesRead()` is what the scan benchmark
 // reports per checkpoint.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // CachingSource: a ByteSource over another one that can fetch several byte ranges ahead of use, merging
 // nearby ranges into one read. A checkpoint's score tensors live in a dozen small zip records close to
 // each other; reading them one by one costs a system call each (on a VM, most of a scan's system time).

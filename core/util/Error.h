@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Error: the one error family of the core.
 //
 // Every failure the engine reports carries a stable code (documented in docs/errors.md and printed by

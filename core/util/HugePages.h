@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // HugePages: asks Linux for transparent huge pages under the calling thread's malloc heap.
 //
 // Why: a scan keeps a small result per file, so every file touches new heap memory, and on a virtual

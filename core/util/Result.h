@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Result<T>: a value or an Error, returned at the core API (exceptions stay inside the machines).
 #pragma once
 

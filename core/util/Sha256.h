@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // SHA-256 of a file (OpenSSL's libcrypto, loaded on first use), for the manifest's optional hashes and the rename tests.
 #pragma once
 

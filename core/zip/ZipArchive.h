@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ZipArchive: the zip container torch.save writes (PyTorch's PytorchStreamWriter, miniz underneath).
 //
 // What torch writes, and what this reader relies on:

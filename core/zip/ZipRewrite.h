@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ZipRewrite: replace one entry of a torch zip without touching the others — the embedded-state sync's
 // container step, with cost O(new entry + central directory), never O(file).
 //

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Makes the checkpoints under tests/data/generated/ from the real Lightning fixtures in tests/data/fixtures/.
 
 They cover formats the fixtures do not: the legacy (pre-1.6) torch format, pickle protocol 4, a plain

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Property: for any bytes, TorchFile::open + interpret (zip or legacy container, pickle, Lightning fields,
 // score storages) either yields a Checkpoint or an Error naming the file; toJson of the result works.
 #include "checkpoint/CheckpointReader.h"

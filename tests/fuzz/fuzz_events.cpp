@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Property: for any bytes, parseEventFile (TFRecord framing, CRC32C, the protobuf wire reader) and
 // parseMetricsCsv return data or a reported corruption — no crash, no read outside the input, no unbounded
 // allocation (ASan/UBSan enforce). The CRC check would stop most mutations at the framing, so half of the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Property: for any bytes, the pickle Machine returns a Document or an Error (never crashes, never runs
 // anything, stays within its budgets); the Document converts to JSON; the Disassembler prints or fails cleanly;
 // PicklePatch with no edits reproduces every pickle the Machine accepts byte for byte (up to STOP), and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Property: for any bytes, ZipArchive::open and reading every entry it lists either succeed or return an
 // Error — no crash, no read outside the input, no allocation beyond the input's size (ASan/UBSan enforce).
 #include "util/ByteSource.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Property (differential, libzip as the oracle): when both ZipArchive and libzip open the input and settle on
 // the same central directory (the same entry count — with several end-record candidates in mutated input,
 // libzip 1.7 picks by its own consistency score, we pick the one that ends the file), they list the same

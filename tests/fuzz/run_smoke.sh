@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-3.0-or-later
 # Runs every fuzz target for a short time, seeded with the checkpoints and pickles in tests/data.
 # Usage: tests/fuzz/run_smoke.sh BUILD_DIR [SECONDS]   (BUILD_DIR from the `fuzz` preset)
 set -euo pipefail

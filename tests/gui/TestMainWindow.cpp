@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The window on real fixtures: the ranks of truth.json in the table, sorting by a header, the filter, the
 // group selector, actions by objectName, the models under QAbstractItemModelTester, and a large folder
 // loading without freezing the event loop.
@@ -21,6 +22,7 @@
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QClipboard>
+#include <QMessageBox>
 #include <QMimeData>
 #include <QSettings>
 #include <QStandardPaths>
@@ -88,6 +90,7 @@ private slots:
     void modelsPassTheTester();
     void actionsByObjectName();
     void largeFolderKeepsTheEventLoopResponsive();
+    void aboutNamesTheLicense();
     void applyRenameAndUndoThroughActions();
     void selectingARowShowsDetailsAndHighlightsTheMarker();
     void clickingAMarkerSelectsTheRow();
@@ -177,6 +180,21 @@ void TestMainWindow::actionsByObjectName()
     reload->trigger();
     QVERIFY(settled.wait(20000));
     QCOMPARE(w.table()->model()->rowCount(), 6);
+}
+
+void TestMainWindow::aboutNamesTheLicense()
+{
+    MainWindow w;
+    QString text;
+    DialogSeam::answer = [&](QDialog* d) {
+        if (auto* box = qobject_cast<QMessageBox*>(d))
+            text = box->text();
+        return int(QDialog::Accepted);
+    };
+    w.actions()->find("actionAbout")->trigger();
+    DialogSeam::answer = nullptr;
+    QVERIFY2(text.contains("GPL-3.0-or-later"), qPrintable(text));
+    QVERIFY(text.contains("GNU General Public License"));
 }
 
 void TestMainWindow::largeFolderKeepsTheEventLoopResponsive()

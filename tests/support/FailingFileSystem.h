@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // FailingFileSystem: the core/fs seam for tests. It counts mutating operations (rename, write, sync,
 // link, remove, mkdir) and, at operation number `failAt` (0-based), either "crashes" — throws
 // SimulatedCrash, leaving the disk exactly as a killed process would — or returns `error`.

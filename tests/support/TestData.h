@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Test helpers: paths into tests/data and the fixtures' truth.json.
 #pragma once
 

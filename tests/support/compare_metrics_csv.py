@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Every metrics.csv under DATA, read by Python's csv module, must equal what `podium-cli metrics --json`
 reports: the same series (one per metric column), the same points in the same order, the same step and epoch,
 and bit-identical values (NaN/inf as the strings "nan"/"inf"/"-inf").

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The real-torch check of the embedded-state sync (needs Debian's python3-torch).
 
 For every fixture run under DATA/fixtures (except `broken`): copy its checkpoints to a temporary folder (the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // CheckpointReader on every fixture scenario against truth.json (computed by Python from Lightning itself),
 // on the generated files for formats the fixtures lack, and on broken and hostile files.
 #include "support/TestData.h"

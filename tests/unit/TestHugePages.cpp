@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // HugePages: the advice lands where a thread's allocations go (when the kernel offers transparent huge
 // pages), is harmless to repeat, and leaves malloc working on every thread. The main thread's part needs a
 // young heap (podium-cli calls it first thing), which a test runner's is not: the scan benchmark shows its

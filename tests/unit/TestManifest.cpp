@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Manifest (JSON/CSV, atomic, failures change nothing), pinning (never replaces a real file, survives a
 // rename), and rank links.
 #include "support/FailingFileSystem.h"

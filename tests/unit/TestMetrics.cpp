@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The run's logs: metrics.csv (sparse columns, quoted fields, non-finite values, a resumed run's versions),
 // TensorBoard event files against the tensorboard-dev fixture's truth.json (every scalar), the CRC checks,
 // a truncated tail, scalars from simple_value and from tensor, discovery from a checkpoint folder, smoothing,

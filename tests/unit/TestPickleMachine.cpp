@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // The pickle machine: the opcode table, every protocol, the value tree, globals judged and never run, and
 // one hostile input per error code and budget.
 #include "support/TestData.h"

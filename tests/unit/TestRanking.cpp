@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Ranking on every fixture scenario against truth.json's ranked lists (Lightning's own best_k_models), and on
 // scenarios built here: weights-only files, NaN scores, ties, stale entries, extra files, links, rescans.
 #include "support/TestData.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Rename: the planner (pure, data-driven), the executor on the seed fixture (contents compared by SHA-256),
 // crash injection after every operation followed by recovery, undo, refusals that change nothing.
 #include "support/FailingFileSystem.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // Embedded-state sync: after a rename (and a move), the ModelCheckpoint paths inside every checkpoint name
 // the files as they are; everything else reads back the same, every tensor record is byte-identical; protocol
 // 2 and 4 pickles, `archive/` and file-stem prefixes; a crash at every point of the rewrite, then recovery

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ZipArchive against its oracle, libzip: on every zip checkpoint in tests/data the purpose-built reader must
 // find the same entries (names, sizes, CRCs, methods) and the same bytes, reading each entry's data at the
 // offset it took from the local header. Hostile containers fail with their own codes.

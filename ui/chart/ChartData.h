@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ChartData: what the chart draws, as plain data (no QtCharts here, so the rest of ui/ never sees it).
 #pragma once
 

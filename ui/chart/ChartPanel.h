@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // ChartPanel: the metric chart — the ranked checkpoints as markers at (step or epoch, score) and, when the
 // run's logs are found, the logged metrics as curves (EMA smoothing with the raw curve faint behind, a second
 // y-axis when scales differ, log scale, zoom, export). The only place that includes QtCharts

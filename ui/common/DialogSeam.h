@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DialogSeam: every modal dialog of the app is shown through here, so GUI tests can answer it without a
 // person (KeePassXC's MessageBox::setNextAnswer does the same).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RecentFolders: the File ▸ Recent Folders menu, most recent first, kept in QSettings ("recentFolders").
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // DetailsPanel: everything the file says about the selected checkpoint — facts, its rank, every
 // ModelCheckpoint state, hyper-parameters as a tree (OmegaConf configs included), the state_dict summary and
 // the pickle safety verdict (unknown globals in orange, unsafe ones in red). Read-only.

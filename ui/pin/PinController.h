@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // PinController: Pin as Best, Unpin and Export Manifest for the window — the core's Pinning and Manifest,
 // with the questions and messages a desktop user needs. MainWindow only wires actions here.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RenameController: the window's rename and undo — plan with the core's planner, preview in a dialog
 // (old → new, conflicts), apply with the journaled executor, report. MainWindow only wires actions here.
 #pragma once

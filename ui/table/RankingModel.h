@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
 // RankingModel: one checkpoint group as a table — the ranked checkpoints, then the unranked files of the
 // group's directory with their reasons. Display text is formatted here; SortRole carries the raw value of
 // every column (numbers as numbers, NaN and absent scores last) so proxies never parse display text.
