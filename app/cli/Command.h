@@ -7,6 +7,9 @@
 //   1  the work ran but something failed (a file could not be read, no Nth checkpoint, a refused plan)
 //   2  usage error (unknown option, missing argument) — CLI11's parse errors map here
 //   3  an interrupted rename journal blocks the operation (run `podium-cli recover DIR`)
+//   4  audit: a suspicious file was found (a global not on the allow-list, or a verdict that cannot be
+//      decided), and no unsafe one
+//   5  audit: an unsafe file was found
 #pragma once
 
 #include <CLI/CLI.hpp>
@@ -19,7 +22,7 @@
 
 namespace podium::cli {
 
-enum ExitCode : int { Ok = 0, Failed = 1, Usage = 2, Interrupted = 3 };
+enum ExitCode : int { Ok = 0, Failed = 1, Usage = 2, Interrupted = 3, SuspiciousFound = 4, UnsafeFound = 5 };
 
 class Command {
 public:

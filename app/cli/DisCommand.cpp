@@ -27,32 +27,29 @@ public:
             std::cerr << "error: " << src.error().message() << '\n';
             return Failed;
         }
-        // The container is read by TorchFile; if the pickle itself is malformed, disassemble what is there.
-        auto file = checkpoint::TorchFile::open(**src);
-        if (file) {
-            const auto& doc = (*file)->document();
+        // Every pickle torch.load would unpickle (a legacy file has five), as the container reader found them;
+        // a pickle the machine refused is disassembled up to where it breaks.
+        auto opened = checkpoint::TorchFile::openJudged(**src);
+        bool ok = !opened.error;
+        if (opened.trail.pickles.empty()) {
+            std::cerr << "error: " << (opened.error ? opened.error->message() : m_file + ": no pickle to disassemble") << '\n';
+            return Failed;
+        }
+        for (const auto& p : opened.trail.pickles) {
+            const auto& doc = *p.doc;
             const auto& buf = *doc.buffer;
-            std::cout << "# " << m_file << ": " << checkpoint::formatName((*file)->format()) << ", pickle of "
-                      << (doc.end - doc.begin) << " bytes, protocol " << doc.protocol << "\n";
-            auto st = pickle::disassemble(Bytes(buf.data() + doc.begin, doc.end - doc.begin), std::cout);
-            return st ? Ok : Failed;
+            const std::size_t end = p.error ? buf.size() : doc.end;
+            std::cout << "# " << m_file << ": " << opened.trail.container << ", " << p.part << ", "
+                      << (end - doc.begin) << " bytes, protocol " << doc.protocol
+                      << (p.readByTorch ? "" : " (torch.load does not read it)") << "\n";
+            if (p.error)
+                std::cout << "# the pickle machine stops here: " << p.error->describe() << "\n";
+            auto st = pickle::disassemble(Bytes(buf.data() + doc.begin, end - doc.begin), std::cout);
+            ok = ok && st;
         }
-        // Fall back to the raw pickle when the container was fine but the machine refused it.
-        const Error err = file.error();
-        if (auto z = zip::ZipArchive::open(**src)) {
-            for (const auto& e : z->entries())
-                if (e.name.ends_with("/data.pkl")) {
-                    auto bytes = z->read(e);
-                    if (bytes) {
-                        std::cout << "# " << m_file << ": the pickle machine refused this file: " << err.describe() << "\n";
-                        auto st = pickle::disassemble(*bytes, std::cout);
-                        (void)st;
-                        return Failed;
-                    }
-                }
-        }
-        std::cerr << "error: " << err.message() << '\n';
-        return Failed;
+        if (opened.error)
+            std::cerr << "error: " << opened.error->message() << '\n';
+        return ok ? Ok : Failed;
     }
 
 private:
@@ -74,11 +71,13 @@ std::unique_ptr<Command> makeUnpinCommand();
 std::unique_ptr<Command> makeManifestCommand();
 std::unique_ptr<Command> makeMetricsCommand();
 std::unique_ptr<Command> makeSyncCommand();
+std::unique_ptr<Command> makeAuditCommand();
 
 std::vector<std::unique_ptr<Command>> makeCommands()
 {
     std::vector<std::unique_ptr<Command>> v;
     v.push_back(makeInspectCommand());
+    v.push_back(makeAuditCommand());
     v.push_back(makeDisCommand());
     v.push_back(makeRankCommand());
     v.push_back(makePathCommand());

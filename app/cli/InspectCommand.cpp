@@ -39,19 +39,24 @@ public:
         checkpoint::ReadOptions opts;
         opts.verifyCrc = true;
         for (const auto& f : m_files) {
-            auto r = checkpoint::readCheckpoint(f, opts);
-            if (!r) {
+            auto r = checkpoint::readJudged(f, opts);
+            if (!r.checkpoint) {
                 failed = true;
-                if (m_json)
-                    all.push_back(checkpoint::errorJson(f, r.error()));
-                else
-                    std::cerr << "error: " << r.error().message() << '\n';
+                if (m_json) {
+                    all.push_back(checkpoint::errorJson(f, *r.error, &r.audit));
+                } else {
+                    std::cerr << "error: " << r.error->message() << '\n';
+                    std::cout << f << "\n";
+                    printVerdict(r.audit);
+                }
                 continue;
             }
+            if (r.checkpoint->truncated)
+                failed = true; // listed with what it knows, but not a readable checkpoint
             if (m_json)
-                all.push_back(checkpoint::toJson(*r));
+                all.push_back(checkpoint::toJson(*r.checkpoint));
             else
-                printHuman(*r);
+                printHuman(*r.checkpoint);
         }
         if (m_json)
             printJson(std::cout, m_files.size() == 1 ? all.at(0) : all);
@@ -96,18 +101,29 @@ private:
         if (!c.hyperParameters.is_null())
             o << "  hyper_parameters " << c.hyperParameters.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
+        if (c.truncated && c.truncation)
+            o << "  TRUNCATED        " << c.truncation->describe() << "\n";
+        printVerdict(c.audit);
+        for (const auto& w : c.warnings)
+            o << "  warning          " << w << "\n";
+    }
+
+    static void printVerdict(const safety::Audit& a)
+    {
+        auto& o = std::cout;
         std::size_t unsafe = 0, unknown = 0;
-        for (const auto& g : c.globals) {
+        for (const auto& g : a.globals) {
             if (g.verdict == pickle::Verdict::Unsafe) ++unsafe;
             if (g.verdict == pickle::Verdict::Unknown) ++unknown;
         }
-        o << "  globals          " << c.globals.size() << " (" << unsafe << " unsafe, " << unknown << " unknown)\n";
-        for (const auto& g : c.globals)
+        o << "  verdict          " << a.summary << "\n";
+        o << "  globals          " << a.globals.size() << " (" << unsafe << " unsafe, " << unknown << " unknown)\n";
+        for (const auto& g : a.globals)
             if (g.verdict != pickle::Verdict::Safe)
-                o << "    " << pickle::verdictName(g.verdict) << "  " << g.qualified()
-                  << (g.reason.empty() ? "" : " — " + g.reason) << "\n";
-        for (const auto& w : c.warnings)
-            o << "  warning          " << w << "\n";
+                o << "    " << pickle::verdictName(g.verdict) << "  " << g.module << "." << g.name
+                  << (g.reason.empty() ? "" : " — " + g.reason) << (g.where.empty() ? "" : "  [" + g.where + "]") << "\n";
+        for (const auto& f : a.findings)
+            o << "    " << safety::verdictName(f.level) << "  " << f.what << "\n";
     }
 
     std::vector<std::string> m_files;

@@ -24,8 +24,7 @@ const CallbackState* Checkpoint::callback(std::string_view stateKey) const noexc
 
 bool Checkpoint::hasUnsafeGlobals() const noexcept
 {
-    return std::any_of(globals.begin(), globals.end(),
-                       [](const auto& g) { return g.verdict == pickle::Verdict::Unsafe; });
+    return verdict == safety::Verdict::Unsafe;
 }
 
 json scoreJson(const Score& s)
@@ -97,28 +96,82 @@ json toJson(const Checkpoint& c)
     j["optimizers"] = c.optimizers;
     j["lr_schedulers"] = c.lrSchedulers;
     j["loops"] = c.loops;
-    json globals = json::array();
-    for (const auto& g : c.globals) {
-        json o{{"module", g.module}, {"name", g.name}, {"verdict", pickle::verdictName(g.verdict)}, {"count", g.count}};
-        if (!g.reason.empty())
-            o["reason"] = g.reason;
-        globals.push_back(std::move(o));
+    addAuditJson(j, c.audit);
+    j["verdict"] = safety::verdictName(c.verdict); // also with Ranking detail, where the audit keeps no globals
+    j["safe"] = c.verdict == safety::Verdict::Safe;
+    if (c.truncated) {
+        j["truncated"] = true;
+        if (c.truncation)
+            j["error"] = errorObject(*c.truncation);
     }
-    j["globals"] = std::move(globals);
-    j["safe"] = !c.hasUnsafeGlobals();
     j["warnings"] = c.warnings;
     j["bytes_read"] = c.bytesRead;
     return j;
 }
 
-json errorJson(const std::string& file, const Error& e)
+json errorObject(const Error& e)
 {
     json err{{"code", errorCodeName(e.code)}, {"message", e.message()}, {"detail", e.detail}};
     if (e.offset != Error::npos) {
         err["offset"] = e.offset;
         err["where"] = e.where;
     }
-    return json{{"file", file}, {"error", err}};
+    return err;
+}
+
+json errorJson(const std::string& file, const Error& e, const safety::Audit* audit)
+{
+    json j{{"file", file}, {"error", errorObject(e)}};
+    if (audit)
+        addAuditJson(j, *audit);
+    return j;
+}
+
+void addAuditJson(json& j, const safety::Audit& a)
+{
+    j["verdict"] = safety::verdictName(a.verdict);
+    j["safe"] = a.verdict == safety::Verdict::Safe;
+    j["verdict_summary"] = a.summary;
+    j["container"] = a.container;
+    json globals = json::array();
+    for (const auto& g : a.globals) {
+        json o{{"module", g.module}, {"name", g.name}, {"verdict", pickle::verdictName(g.verdict)},
+               {"reason", g.reason.empty() && g.verdict == pickle::Verdict::Unknown ? "not on the allow-list of known inert names"
+                                                                                    : g.reason},
+               {"where", g.where}, {"count", g.count}};
+        if (!a.mainPart.empty() && g.part != a.mainPart)
+            o["pickle"] = g.part;
+        if (g.calls)
+            o["calls"] = g.calls;
+        if (!g.readByTorch)
+            o["read_by_torch"] = false;
+        if (!g.writtenModule.empty()) {
+            o["written_as"] = g.writtenModule + " " + g.writtenName;
+            // Advisories and other scanners name a renamed Python 2 module as written (cPickle.loads,
+            // commands.getoutput): the spelling is listed too, pointing at the name Python 3 resolves. (The
+            // Python 2 spellings of builtins and copyreg are shown resolved only.)
+            if (g.writtenModule != "__builtin__" && g.writtenModule != "copy_reg" && g.writtenModule != g.module) {
+                json alias = o;
+                alias["module"] = g.writtenModule;
+                alias["name"] = g.writtenName;
+                alias["alias_of"] = g.module + "." + g.name;
+                alias.erase("written_as");
+                globals.push_back(std::move(o));
+                globals.push_back(std::move(alias));
+                continue;
+            }
+        }
+        globals.push_back(std::move(o));
+    }
+    j["globals"] = std::move(globals);
+    json findings = json::array();
+    for (const auto& f : a.findings) {
+        json o{{"level", safety::verdictName(f.level)}, {"what", f.what}};
+        if (!f.where.empty())
+            o["where"] = f.where;
+        findings.push_back(std::move(o));
+    }
+    j["findings"] = std::move(findings);
 }
 
 } // namespace podium::checkpoint

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "pickle/Machine.h"
+#include "safety/Audit.h"
 #include "util/Error.h"
 
 #include <map>
@@ -92,7 +93,14 @@ struct Checkpoint {
     std::size_t lrSchedulers = 0;
     std::vector<std::string> loops;
 
-    std::vector<pickle::GlobalUse> globals;
+    /// Cut short (a training killed inside torch.save): read from what survived, never loadable by torch.
+    bool truncated = false;
+    std::optional<Error> truncation;        ///< where it ends (TruncatedZip, TruncatedLegacy)
+    /// The safety verdict of what torch.load would unpickle (safety/Audit.h); audit.globals and
+    /// audit.findings are kept with Full detail only.
+    safety::Verdict verdict = safety::Verdict::Safe;
+    safety::Audit audit;
+
     std::vector<std::string> warnings;
     std::uint64_t bytesRead = 0;    ///< what reading it cost
 
@@ -102,8 +110,13 @@ struct Checkpoint {
 
 /// The `inspect --json` object (the CLI contract; fields are only ever added).
 nlohmann::json toJson(const Checkpoint& c);
-/// `{"file", "error": {"code", "message", "offset"}}` for a file that could not be read.
-nlohmann::json errorJson(const std::string& file, const Error& e);
+/// `{"file", "error": {"code", "message", "offset"}}` for a file that could not be read; with `audit`, also
+/// its verdict, globals and findings (a file that cannot be read still had its bytes judged).
+nlohmann::json errorJson(const std::string& file, const Error& e, const safety::Audit* audit = nullptr);
+/// The `error` object alone.
+nlohmann::json errorObject(const Error& e);
+/// The safety part of inspect --json: `verdict`, `safe`, `verdict_summary`, `container`, `globals`, `findings`.
+void addAuditJson(nlohmann::json& j, const safety::Audit& a);
 nlohmann::json scoreJson(const Score& s);
 
 } // namespace podium::checkpoint

@@ -191,8 +191,6 @@ Checkpoint interpret(const TorchFile& file, const std::string& name, Detail deta
     c.pickleBytes = file.pickleSize();
     const auto& doc = file.document();
     c.pickleProtocol = doc.protocol;
-    if (full)
-        c.globals = doc.globals;
 
     const Value* root = doc.root;
     if (root->kind == Kind::Dict)
@@ -334,17 +332,51 @@ Checkpoint interpret(const TorchFile& file, const std::string& name, Detail deta
     return c;
 }
 
-Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options)
+Judged readJudged(ByteSource& src, const std::string& name, const ReadOptions& options)
+{
+    Judged j;
+    auto opened = TorchFile::openJudged(src, options);
+    j.audit = safety::judge(opened.trail, options.detail == Detail::Full);
+    if (opened.file) {
+        Checkpoint c = interpret(*opened.file, name, options.detail);
+        c.truncated = opened.file->truncated();
+        if (c.truncated && opened.error)
+            c.truncation = Error(*opened.error).inFile(name);
+        c.verdict = j.audit.verdict;
+        if (options.detail == Detail::Full) {
+            c.audit = std::move(j.audit); // one copy of what may be 100k globals: Judged::full() finds it
+            j.audit = safety::Audit{c.audit.verdict, c.audit.container, c.audit.mainPart, {}, {}, c.audit.summary};
+        } else {
+            c.audit.summary = j.audit.summary;
+        }
+        c.bytesRead = src.bytesRead();
+        j.checkpoint = std::move(c);
+    }
+    if (opened.error)
+        j.error = std::move(*opened.error).inFile(name);
+    return j;
+}
+
+Judged readJudged(const std::string& path, const ReadOptions& options)
 {
     auto src = fs::FileSource::open(path);
-    if (!src)
-        return std::move(src).error();
-    auto file = TorchFile::open(**src, options);
-    if (!file)
-        return std::move(file).error().inFile(path);
-    Checkpoint c = interpret(**file, path);
-    c.bytesRead = (*src)->bytesRead();
-    return c;
+    if (!src) {
+        Judged j;
+        j.error = std::move(src).error();
+        j.audit.verdict = safety::Verdict::Suspicious;
+        j.audit.summary = "suspicious: the file could not be opened, so nothing of it was judged";
+        j.audit.findings.push_back({safety::Verdict::Suspicious, "the file could not be opened: " + j.error->describe(), ""});
+        return j;
+    }
+    return readJudged(**src, path, options);
+}
+
+Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options)
+{
+    Judged j = readJudged(path, options);
+    if (j.checkpoint)
+        return std::move(*j.checkpoint);
+    return std::move(*j.error);
 }
 
 } // namespace podium::checkpoint

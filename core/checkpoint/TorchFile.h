@@ -12,11 +12,17 @@
 //           sorted list of storage keys — then each storage in key order as an 8-byte element count and the
 //           raw bytes. Storage offsets follow from the main pickle's numels, so any storage is read without
 //           touching the others.
-// The pre-1.0 tar format is recognised and refused with a clear error.
+// The pre-1.0 tar format is recognised and refused with a clear error (its pickles are still judged).
+//
+// Which container, and which bytes, follow torch.load exactly (safety/AuditTrail.h says why): a zip only
+// when the file starts with a local header; data.pkl of the first entry's folder, found as miniz finds it.
+// A zip cut short (no end record: a training killed while torch.save wrote it) is read from its local
+// headers: epoch, step and the callback states when data.pkl survived, flagged truncated — never loadable.
 #pragma once
 
 #include "checkpoint/Checkpoint.h"
 #include "pickle/Machine.h"
+#include "safety/AuditTrail.h"
 #include "util/ByteSource.h"
 #include "util/CachingSource.h"
 #include "zip/ZipArchive.h"
@@ -39,8 +45,19 @@ struct ReadOptions {
 
 class TorchFile {
 public:
-    /// Errors: FileEmpty, UnknownFormat (with what the file starts with), the container's and the
-    /// Machine's errors. The error names the file.
+    /// What opening a file gave: the file when it could be read as a checkpoint (also when it is truncated:
+    /// then `error` says where it ends), the error otherwise, and always the trail of what torch.load would
+    /// unpickle (for the safety verdict).
+    struct Opened {
+        std::unique_ptr<TorchFile> file;
+        std::optional<Error> error;
+        safety::AuditTrail trail;
+    };
+    /// Errors: FileEmpty, UnknownFormat (with what the file starts with), TruncatedZip/TruncatedLegacy (the
+    /// offset where the file ends; `file` is set when data.pkl survived), the container's and the Machine's
+    /// errors. The error names the file.
+    static Opened openJudged(ByteSource& source, const ReadOptions& options = {});
+    /// openJudged without the trail; a truncated file is an error here.
     static Result<std::unique_ptr<TorchFile>> open(ByteSource& source, const ReadOptions& options = {});
 
     Format format() const noexcept { return m_format; }
@@ -51,6 +68,8 @@ public:
     const pickle::Document& document() const noexcept { return *m_doc; }
     const zip::ZipArchive* zipArchive() const noexcept { return m_zip ? &*m_zip : nullptr; }
     ByteSource& source() const noexcept { return *m_source; }
+    /// Cut short: read from what survived (local headers of a zip, a legacy file's pickles); torch cannot load it.
+    bool truncated() const noexcept { return m_truncated; }
 
     /// Reads the storages of these (scalar) tensors ahead, nearby records in one read. Optional: readScalar
     /// works without it, one read per storage.
@@ -66,19 +85,24 @@ public:
 
 private:
     TorchFile() = default;
-    static Result<std::unique_ptr<TorchFile>> openZip(std::unique_ptr<CachingSource> cache, zip::ZipArchive z,
-                                                      const ReadOptions& o);
-    static Result<std::unique_ptr<TorchFile>> openLegacy(std::unique_ptr<CachingSource> cache, const ReadOptions& o);
+    static void openZip(Opened& out, std::unique_ptr<CachingSource> cache, zip::ZipArchive z, const ReadOptions& o);
+    static void openLegacy(Opened& out, std::unique_ptr<CachingSource> cache, const ReadOptions& o);
+    static void openTar(Opened& out, ByteSource& src, const ReadOptions& o);
+    static void openTruncatedZip(Opened& out, std::unique_ptr<CachingSource> cache, const Error& why, const ReadOptions& o,
+                                 bool truncatedFile);
+    /// Numbers the storages `<prefix>/data/<n>` and reads the byte order (after m_zip and m_prefix are set).
+    Status indexZip();
 
     ByteSource* m_source = nullptr;             // the caching layer over the caller's source
     std::unique_ptr<CachingSource> m_cache;
     Format m_format = Format::Zip;
     std::string m_prefix;
     bool m_bigEndian = false;
+    bool m_truncated = false;
     std::size_t m_entryCount = 0;
     std::uint64_t m_pickleSize = 0;
     std::optional<zip::ZipArchive> m_zip;
-    std::unique_ptr<pickle::Document> m_doc;
+    std::shared_ptr<pickle::Document> m_doc;
     struct LegacyStorage {
         std::uint64_t offset = 0;   // of the 8-byte count
         std::uint64_t bytes = 0;    // data bytes after it
@@ -87,6 +111,9 @@ private:
     std::map<std::string, LegacyStorage, std::less<>> m_legacy;
     /// zip: `<prefix>/data/<n>` by n — torch numbers storages 0, 1, 2, ... (other keys fall back to find()).
     std::vector<const zip::ZipEntry*> m_storageByNumber;
+    /// a truncated zip: the entries whose local header and data survived (instead of a central directory)
+    std::vector<zip::ZipEntry> m_recovered;
+    std::vector<std::string> m_recoveredNames; // the names m_recovered points into
     const zip::ZipEntry* storageEntry(std::string_view key) const;
 };
 

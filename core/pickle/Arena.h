@@ -27,6 +27,12 @@ public:
         return reinterpret_cast<void*>(p);
     }
 
+    /// Bytes taken from the system so far (the budget Limits::maxBytes is checked against).
+    std::size_t bytes() const noexcept { return m_bytes; }
+    /// Past `limit` bytes, grow() throws ArenaFull instead of allocating.
+    void setLimit(std::size_t limit) noexcept { m_limit = limit; }
+    struct ArenaFull {};
+
 private:
     struct Chunk {
         void* data;
@@ -37,6 +43,8 @@ private:
     std::vector<Chunk> m_chunks;
     std::uintptr_t m_cur = 0, m_end = 0;
     std::size_t m_next = 64 * 1024;
+    std::size_t m_bytes = 0;
+    std::size_t m_limit = ~std::size_t{0};
 };
 
 } // namespace podium::pickle

@@ -151,7 +151,7 @@ std::string longToDecimal(Bytes le)
     std::vector<std::uint32_t> limbs((mag.size() + 3) / 4, 0);
     for (std::size_t i = 0; i < mag.size(); ++i)
         limbs[i / 4] |= static_cast<std::uint32_t>(mag[i]) << (8 * (i % 4));
-    std::string digits;
+    std::vector<std::string> groups; // least significant first, joined once at the end
     auto nonzero = [&] { return std::any_of(limbs.begin(), limbs.end(), [](auto l) { return l != 0; }); };
     while (nonzero()) {
         std::uint64_t rem = 0;
@@ -163,11 +163,157 @@ std::string longToDecimal(Bytes le)
         char buf[16];
         const bool more = nonzero();
         std::snprintf(buf, sizeof buf, more ? "%09u" : "%u", static_cast<unsigned>(rem));
-        digits.insert(0, buf);
+        groups.emplace_back(buf);
     }
-    if (digits.empty())
+    std::string digits = negative ? "-" : "";
+    for (auto it = groups.rbegin(); it != groups.rend(); ++it)
+        digits += *it;
+    if (groups.empty())
         digits = "0";
-    return negative ? "-" + digits : digits;
+    return digits;
+}
+
+std::string longToDisplay(Bytes le)
+{
+    // CPython itself refuses int <-> decimal conversions past 4300 digits (sys.int_info.default_max_str_digits):
+    // the conversion is quadratic. 1785 bytes hold at most 4300 decimal digits.
+    if (le.size() <= 1785)
+        return longToDecimal(le);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string out = (le.back() & 0x80) ? "-0x" : "0x"; // the leading bytes only (of the magnitude's encoding)
+    for (std::size_t i = 0; i < 8; ++i) {
+        const auto b = le[le.size() - 1 - i];
+        out += hex[b >> 4];
+        out += hex[b & 15];
+    }
+    return out + "… (an integer of " + std::to_string(le.size() * 8) + " bits)";
+}
+
+namespace {
+
+/// CPython's reads over a FRAME buffer (see decodeArgBuffered's contract).
+struct Buffered {
+    ByteReader& r;
+    std::size_t& bufEnd;
+    std::size_t dropped = 0;
+
+    /// _Unpickler_Read: from the buffer when it holds n bytes; else the buffer's rest is dropped and n bytes
+    /// are read from the file where the buffer ends.
+    Bytes read(std::size_t n, const char* what)
+    {
+        if (bufEnd > r.pos() && bufEnd - r.pos() < n) {
+            dropped += bufEnd - r.pos();
+            r.setPos(bufEnd);
+        }
+        Bytes b = r.take(n, what);
+        if (r.pos() > bufEnd)
+            bufEnd = r.pos();
+        return b;
+    }
+    Bytes readLength(std::uint64_t n, const char* what)
+    {
+        std::size_t from = r.pos();
+        if (bufEnd > from && bufEnd - from < n)
+            from = bufEnd;
+        if (n > r.size() - from)
+            r.fail(ErrorCode::PickleLengthExceedsInput, std::string(what) + " declares " + std::to_string(n) +
+                                                            " bytes but only " + std::to_string(r.size() - from) + " are left");
+        return read(static_cast<std::size_t>(n), what);
+    }
+    /// _Unpickler_ReadInto: the buffer's rest first, then on from the file (nothing is dropped).
+    Bytes readInto(std::uint64_t n, const char* what)
+    {
+        if (n > r.left())
+            r.fail(ErrorCode::PickleLengthExceedsInput, std::string(what) + " declares " + std::to_string(n) +
+                                                            " bytes but only " + std::to_string(r.left()) + " are left");
+        Bytes b = r.take(static_cast<std::size_t>(n), what);
+        if (r.pos() > bufEnd)
+            bufEnd = r.pos();
+        return b;
+    }
+    /// _Unpickler_Readline: a line within the buffer, else the buffer's rest is dropped and the line read on.
+    Bytes readline(const char* what)
+    {
+        const std::size_t pos = r.pos();
+        if (bufEnd > pos) {
+            const auto* begin = r.data().data() + pos;
+            if (!std::memchr(begin, '\n', bufEnd - pos)) {
+                dropped += bufEnd - pos;
+                r.setPos(bufEnd);
+            }
+        }
+        auto l = r.line(what);
+        if (r.pos() > bufEnd)
+            bufEnd = r.pos();
+        return {reinterpret_cast<const std::uint8_t*>(l.data()), l.size()};
+    }
+    std::uint64_t le(std::size_t n, const char* what)
+    {
+        Bytes b = read(n, what);
+        std::uint64_t v = 0;
+        for (std::size_t i = n; i-- > 0;)
+            v = (v << 8) | b[i];
+        return v;
+    }
+};
+
+} // namespace
+
+std::size_t decodeArgBuffered(ByteReader& r, ArgKind kind, Arg& out, std::size_t& bufEnd)
+{
+    Buffered b{r, bufEnd};
+    switch (kind) {
+    case ArgKind::None: break;
+    case ArgKind::Uint1: out.i = static_cast<std::int64_t>(b.le(1, "1-byte argument")); break;
+    case ArgKind::Uint2: out.i = static_cast<std::int64_t>(b.le(2, "2-byte argument")); break;
+    case ArgKind::Int4: out.i = static_cast<std::int32_t>(b.le(4, "4-byte argument")); break;
+    case ArgKind::Uint4: out.i = static_cast<std::int64_t>(b.le(4, "4-byte argument")); break;
+    case ArgKind::Uint8:
+        out.u = b.le(8, "8-byte argument");
+        out.i = out.u > static_cast<std::uint64_t>(INT64_MAX) ? -1 : static_cast<std::int64_t>(out.u);
+        break;
+    case ArgKind::Long1: out.raw = b.readLength(b.le(1, "LONG1 length"), "LONG1"); break;
+    case ArgKind::Long4: {
+        const auto n = static_cast<std::int32_t>(b.le(4, "LONG4 length"));
+        if (n < 0)
+            r.fail(ErrorCode::PickleBadArgument, "LONG4 length is negative (" + std::to_string(n) + ")");
+        out.raw = b.readLength(static_cast<std::uint64_t>(n), "LONG4");
+        break;
+    }
+    case ArgKind::String1:
+    case ArgKind::Unicode1: out.raw = b.readLength(b.le(1, "length"), "string"); break;
+    case ArgKind::Bytes1: out.raw = b.readInto(b.le(1, "length"), "bytes"); break;
+    case ArgKind::String4: {
+        const auto n = static_cast<std::int32_t>(b.le(4, "BINSTRING length"));
+        if (n < 0)
+            r.fail(ErrorCode::PickleBadArgument, "BINSTRING length is negative (" + std::to_string(n) + ")");
+        out.raw = b.readLength(static_cast<std::uint64_t>(n), "BINSTRING");
+        break;
+    }
+    case ArgKind::Unicode4: out.raw = b.readLength(b.le(4, "length"), "string"); break;
+    case ArgKind::Bytes4: out.raw = b.readInto(b.le(4, "length"), "bytes"); break;
+    case ArgKind::Unicode8: out.raw = b.readLength(b.le(8, "length"), "string"); break;
+    case ArgKind::Bytes8: out.raw = b.readInto(b.le(8, "length"), "bytes"); break;
+    case ArgKind::Float8: {
+        Bytes f = b.read(8, "BINFLOAT");
+        std::uint64_t bits = 0;
+        for (auto byte : f)
+            bits = (bits << 8) | byte; // big-endian
+        std::memcpy(&out.f, &bits, 8);
+        break;
+    }
+    case ArgKind::DecimalNlShort:
+    case ArgKind::DecimalNlLong:
+    case ArgKind::FloatNl:
+    case ArgKind::StringNl:
+    case ArgKind::StringNlNoescape:
+    case ArgKind::UnicodeNl: out.raw = b.readline("text argument"); break;
+    case ArgKind::StringNlPair:
+        out.raw = b.readline("module name");
+        out.raw2 = b.readline("global name");
+        break;
+    }
+    return b.dropped;
 }
 
 std::optional<std::int64_t> parseDecimal(std::string_view text)
@@ -290,6 +436,11 @@ std::string latin1ToUtf8(std::string_view t)
 
 bool isValidUtf8(std::string_view s) noexcept
 {
+    return isValidUtf8(s, false);
+}
+
+bool isValidUtf8(std::string_view s, bool surrogatePass) noexcept
+{
     std::size_t i = 0;
     const auto n = s.size();
     // ASCII runs (almost every name in a checkpoint) eight bytes at a time
@@ -316,7 +467,7 @@ bool isValidUtf8(std::string_view s) noexcept
             cp = (cp << 6) | (cc & 0x3F);
         }
         if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
+            (!surrogatePass && cp >= 0xD800 && cp <= 0xDFFF))
             return false;
         i += len;
     }

@@ -23,13 +23,22 @@ struct Arg {
 /// left (PickleLengthExceedsInput) before anything is taken.
 void decodeArg(ByteReader& r, ArgKind kind, Arg& out);
 
+/// The same as CPython's C unpickler reads it while a FRAME is buffered (`bufEnd`, the file offset where the
+/// buffered frame ends, lies past the reader's position): a read that does not fit in what is left of the
+/// buffer drops that rest and reads from where the buffer ends (_Unpickler_Read, _Unpickler_Readline);
+/// BINBYTES payloads read on through the buffer's end (_Unpickler_ReadInto). Updates `bufEnd`; returns how
+/// many buffered bytes were dropped (0 when the stream reads as plain bytes would).
+std::size_t decodeArgBuffered(ByteReader& r, ArgKind kind, Arg& out, std::size_t& bufEnd);
+
 /// Reads the next opcode and its argument (the walkers' step: Disassembler, PicklePatch). Fails with
 /// PickleNoStop at the end of the input and PickleUnknownOpcode for a byte that is not an opcode.
 const OpcodeInfo& readOpcode(ByteReader& r, Arg& out);
 /// Little-endian two's complement integer (LONG1/LONG4 payload): the value if it fits in int64.
 std::optional<std::int64_t> longToInt64(Bytes le);
-/// The same as decimal text, for any size.
+/// The same as decimal text, for any size (quadratic: see longToDisplay).
 std::string longToDecimal(Bytes le);
+/// Decimal text up to CPython's 4300-digit conversion limit, a short hexadecimal summary beyond it.
+std::string longToDisplay(Bytes le);
 
 /// Decimal integer text ("123", "-4", optional trailing 'L'); nullopt when it does not fit or is not decimal.
 std::optional<std::int64_t> parseDecimal(std::string_view text);
@@ -43,6 +52,9 @@ std::string rawUnicodeEscapeToUtf8(std::string_view text);
 std::string latin1ToUtf8(std::string_view text);
 /// True when `text` is well-formed UTF-8.
 bool isValidUtf8(std::string_view text) noexcept;
+/// The same with encoded surrogates (U+D800..U+DFFF) allowed: CPython decodes BINUNICODE with
+/// 'surrogatepass', so a file holding them loads.
+bool isValidUtf8(std::string_view text, bool surrogatePass) noexcept;
 /// A Python-like repr of bytes, shortened to `limit` bytes with an ellipsis.
 std::string bytesRepr(Bytes b, std::size_t limit = 64);
 

@@ -2,6 +2,9 @@
 #include "pickle/Globals.h"
 
 #include <array>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 namespace podium::pickle {
 
@@ -16,24 +19,26 @@ constexpr AllowEntry kAllowList[] = {
     {"collections", "OrderedDict", B::OrderedDict},
     {"collections", "defaultdict", B::OrderedDict},
     {"collections", "Counter", B::OrderedDict},
-    {"builtins", "set", B::Set}, {"__builtin__", "set", B::Set},
-    {"builtins", "frozenset", B::FrozenSet}, {"__builtin__", "frozenset", B::FrozenSet},
-    {"builtins", "bytearray", B::ByteArray}, {"__builtin__", "bytearray", B::ByteArray},
-    {"builtins", "slice", B::Slice}, {"__builtin__", "slice", B::Slice},
-    {"builtins", "complex", B::Complex}, {"__builtin__", "complex", B::Complex},
+    {"builtins", "set", B::Set},
+    {"builtins", "frozenset", B::FrozenSet},
+    {"builtins", "bytearray", B::ByteArray},
+    {"builtins", "slice", B::Slice},
+    {"builtins", "complex", B::Complex},
     {"builtins", "object", B::TypeRef}, {"builtins", "int", B::TypeRef}, {"builtins", "float", B::TypeRef},
     {"builtins", "str", B::TypeRef}, {"builtins", "bool", B::TypeRef}, {"builtins", "dict", B::TypeRef},
     {"builtins", "list", B::TypeRef}, {"builtins", "tuple", B::TypeRef}, {"builtins", "bytes", B::TypeRef},
-    {"builtins", "NoneType", B::TypeRef}, {"builtins", "long", B::TypeRef}, {"builtins", "unicode", B::TypeRef}, {"builtins", "type", B::TypeRef},
-    {"typing", "Any", B::TypeRef}, {"typing", "Dict", B::TypeRef}, {"typing", "List", B::TypeRef},
-    {"typing", "Optional", B::TypeRef}, {"typing", "Union", B::TypeRef}, {"typing", "Tuple", B::TypeRef},
+    {"builtins", "NoneType", B::TypeRef}, {"builtins", "type", B::TypeRef, D::Unknown, false},
+    {"builtins", "range", B::TypeRef}, {"builtins", "Ellipsis", B::TypeRef}, {"builtins", "NotImplemented", B::TypeRef},
+    {"typing", "Any", B::TypeRef, D::Unknown, false}, {"typing", "Dict", B::TypeRef, D::Unknown, false},
+    {"typing", "List", B::TypeRef, D::Unknown, false}, {"typing", "Optional", B::TypeRef, D::Unknown, false},
+    {"typing", "Union", B::TypeRef, D::Unknown, false}, {"typing", "Tuple", B::TypeRef, D::Unknown, false},
     {"_codecs", "encode", B::CodecsEncode},
-    {"copyreg", "_reconstructor", B::Reconstructor}, {"copy_reg", "_reconstructor", B::Reconstructor},
+    {"copyreg", "_reconstructor", B::Reconstructor},
     {"datetime", "datetime", B::PlainObject}, {"datetime", "date", B::PlainObject},
     {"datetime", "time", B::PlainObject}, {"datetime", "timedelta", B::PlainObject},
     {"datetime", "timezone", B::PlainObject}, {"decimal", "Decimal", B::PlainObject},
     {"fractions", "Fraction", B::PlainObject}, {"uuid", "UUID", B::PlainObject},
-    {"enum", "Enum", B::TypeRef},
+    {"enum", "Enum", B::TypeRef, D::Unknown, false},
     {"argparse", "Namespace", B::Namespace},
     {"pathlib", "Path", B::Path}, {"pathlib", "PosixPath", B::Path}, {"pathlib", "PurePosixPath", B::Path},
     {"pathlib", "WindowsPath", B::Path}, {"pathlib", "PureWindowsPath", B::Path}, {"pathlib", "PurePath", B::Path},
@@ -123,10 +128,11 @@ constexpr AllowEntry kAllowList[] = {
     {"lightning.pytorch.utilities.parsing", "AttributeDict", B::DictSubclass},
     {"lightning_fabric.utilities.data", "AttributeDict", B::DictSubclass},
     {"lightning.fabric.utilities.data", "AttributeDict", B::DictSubclass},
-    {"pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint", B::TypeRef},
-    {"lightning.pytorch.callbacks.model_checkpoint", "ModelCheckpoint", B::TypeRef},
-    {"pytorch_lightning.callbacks.early_stopping", "EarlyStopping", B::TypeRef},
-    {"lightning.pytorch.callbacks.early_stopping", "EarlyStopping", B::TypeRef},
+    // callback classes: Lightning up to 1.4 keys callback states by the class (a value, never called)
+    {"pytorch_lightning.callbacks.model_checkpoint", "ModelCheckpoint", B::TypeRef, D::Unknown, false},
+    {"lightning.pytorch.callbacks.model_checkpoint", "ModelCheckpoint", B::TypeRef, D::Unknown, false},
+    {"pytorch_lightning.callbacks.early_stopping", "EarlyStopping", B::TypeRef, D::Unknown, false},
+    {"lightning.pytorch.callbacks.early_stopping", "EarlyStopping", B::TypeRef, D::Unknown, false},
     // OmegaConf (Hydra configs saved as hyper-parameters)
     {"omegaconf.dictconfig", "DictConfig", B::OmegaConfContainer},
     {"omegaconf.listconfig", "ListConfig", B::OmegaConfContainer},
@@ -139,54 +145,58 @@ constexpr AllowEntry kAllowList[] = {
 };
 
 struct Danger {
-    std::string_view module; // a module (and its submodules) or, with a name, one global
+    std::string_view module; // a module (and its submodules) or, with a name, one global of it
     std::string_view name;   // "" = every name in the module
     std::string_view reason;
 };
 
+// What is known to run code, start processes, open files or connections, or load further pickles when a
+// real unpickler imports and calls it — from CPython's standard library, torch's own gadgets and the
+// advisories and test suites of picklescan, fickling, modelscan and ModelAudit. It only sharpens the
+// verdict: anything not on the allow-list is at least Unknown already.
 constexpr Danger kDangerous[] = {
+    // processes, the operating system, the interpreter
     {"os", "", "operating-system access (files, processes)"},
     {"posix", "", "operating-system access (files, processes)"},
     {"nt", "", "operating-system access (files, processes)"},
     {"subprocess", "", "runs programs"},
+    {"_posixsubprocess", "", "runs programs"},
+    {"_winapi", "", "runs programs"},
     {"commands", "", "runs shell commands"},
     {"popen2", "", "runs programs"},
     {"pty", "", "spawns processes"},
-    {"socket", "", "network access"},
-    {"http", "", "network access"},
-    {"urllib", "", "network access"},
-    {"urllib2", "", "network access"},
-    {"requests", "", "network access"},
-    {"ftplib", "", "network access"},
-    {"smtplib", "", "network access"},
-    {"telnetlib", "", "network access"},
-    {"webbrowser", "", "opens programs"},
-    {"runpy", "", "runs Python code"},
-    {"importlib", "", "imports modules"},
-    {"imp", "", "imports modules"},
-    {"code", "", "runs Python code"},
-    {"codeop", "", "compiles Python code"},
-    {"pdb", "", "runs a debugger"},
-    {"bdb", "", "runs a debugger"},
-    {"shutil", "", "copies and deletes files"},
-    {"tempfile", "", "creates files"},
-    {"sys", "", "interpreter internals"},
-    {"pickle", "", "nested unpickling"},
-    {"_pickle", "", "nested unpickling"},
-    {"cPickle", "", "nested unpickling"},
-    {"dill", "", "nested unpickling"},
-    {"marshal", "", "loads code objects"},
-    {"ctypes", "", "calls native code"},
-    {"multiprocessing", "", "spawns processes"},
-    {"signal", "", "process signals"},
     {"platform", "popen", "runs programs"},
-    {"asyncio", "", "processes and network"},
-    {"types", "CodeType", "builds code objects"},
-    {"types", "FunctionType", "builds functions"},
+    {"platform", "_syscmd_file", "runs programs"},
+    {"platform", "_syscmd_ver", "runs programs"},
+    {"_osx_support", "", "runs shell commands"},
+    {"_aix_support", "", "runs shell commands"},
+    {"multiprocessing", "", "spawns processes"},
+    {"concurrent", "", "spawns processes and threads"},
+    {"threading", "", "starts threads"},
+    {"_thread", "", "starts threads"},
+    {"thread", "", "starts threads"},
+    {"_xxsubinterpreters", "", "runs code in a sub-interpreter"},
+    {"_interpreters", "", "runs code in a sub-interpreter"},
+    {"interpreters", "", "runs code in a sub-interpreter"},
+    {"signal", "", "process signals"},
+    {"atexit", "", "registers code to run at exit"},
+    {"sys", "", "interpreter internals"},
+    {"gc", "", "interpreter internals"},
+    {"ctypes", "", "calls native code"},
+    {"_ctypes", "", "calls native code"},
+    {"cffi", "", "calls native code"},
+    {"resource", "", "process limits"},
+    {"fcntl", "", "file descriptors"},
+    {"mmap", "", "maps files"},
+    {"msvcrt", "", "operating-system access"},
+    {"winreg", "", "the Windows registry"},
+    {"_winreg", "", "the Windows registry"},
+    // running or compiling Python code, importing
     {"builtins", "eval", "evaluates Python code"},
     {"builtins", "exec", "executes Python code"},
     {"builtins", "compile", "compiles Python code"},
     {"builtins", "__import__", "imports modules"},
+    {"builtins", "__build_class__", "builds classes"},
     {"builtins", "getattr", "reaches any attribute"},
     {"builtins", "setattr", "changes any attribute"},
     {"builtins", "delattr", "deletes attributes"},
@@ -196,58 +206,318 @@ constexpr Danger kDangerous[] = {
     {"builtins", "vars", "interpreter internals"},
     {"builtins", "input", "reads the terminal"},
     {"builtins", "breakpoint", "runs a debugger"},
+    {"builtins", "help", "runs the help pager"},
     {"builtins", "exit", "ends the process"},
     {"builtins", "quit", "ends the process"},
-    {"__builtin__", "eval", "evaluates Python code"},
-    {"__builtin__", "exec", "executes Python code"},
-    {"__builtin__", "execfile", "executes Python files"},
-    {"__builtin__", "compile", "compiles Python code"},
-    {"__builtin__", "__import__", "imports modules"},
-    {"__builtin__", "getattr", "reaches any attribute"},
-    {"__builtin__", "setattr", "changes any attribute"},
-    {"__builtin__", "open", "opens files"},
-    {"__builtin__", "file", "opens files"},
-    {"__builtin__", "apply", "calls any function"},
+    {"builtins", "execfile", "executes Python files"},
+    {"builtins", "file", "opens files"},
+    {"builtins", "apply", "calls any function"},
+    {"builtins", "reload", "re-imports modules"},
+    {"__builtin__", "", "Python 2 builtins (eval, execfile, open ...)"},
+    {"runpy", "", "runs Python code"},
+    {"importlib", "", "imports modules"},
+    {"imp", "", "imports modules"},
+    {"zipimport", "", "imports modules"},
+    {"pkgutil", "", "imports modules (resolve_name)"},
+    {"pydoc", "", "imports any object by name (locate) and runs pagers"},
+    {"code", "", "runs Python code"},
+    {"codeop", "", "compiles Python code"},
+    {"types", "CodeType", "builds code objects"},
+    {"types", "FunctionType", "builds functions"},
+    {"types", "LambdaType", "builds functions"},
+    {"types", "MethodType", "binds functions"},
+    {"types", "ModuleType", "builds modules"},
+    {"types", "new_class", "builds classes"},
+    {"marshal", "", "loads code objects"},
+    {"pdb", "", "runs a debugger"},
+    {"bdb", "", "runs a debugger"},
+    {"trace", "", "runs code under a tracer"},
+    {"profile", "", "runs code under the profiler"},
+    {"cProfile", "", "runs code under the profiler"},
+    {"_lsprof", "", "runs code under the profiler"},
+    {"timeit", "", "executes its statement"},
+    {"doctest", "", "runs docstring code"},
+    {"unittest", "", "runs tests"},
+    {"test", "", "CPython's test helpers run interpreters"},
+    {"site", "", "interpreter start-up"},
+    {"sysconfig", "", "interpreter internals"},
+    {"inspect", "", "interpreter internals"},
     {"operator", "attrgetter", "reaches any attribute"},
     {"operator", "methodcaller", "calls any method"},
+    {"_operator", "attrgetter", "reaches any attribute"},
+    {"_operator", "methodcaller", "calls any method"},
+    {"functools", "reduce", "calls any function"},
+    {"copyreg", "add_extension", "registers EXT codes for further pickles"},
+    // installers and environments
+    {"pip", "", "installs and runs packages"},
+    {"ensurepip", "", "installs and runs pip"},
+    {"venv", "", "creates environments and runs pip"},
+    {"setuptools", "", "builds and runs packages"},
+    {"distutils", "", "builds and runs packages"},
+    {"pkg_resources", "", "loads entry points"},
+    {"idlelib", "", "IDLE runs code"},
+    {"tkinter", "", "opens windows and runs Tcl"},
+    {"_tkinter", "", "runs Tcl"},
+    {"turtle", "", "opens windows"},
+    {"webbrowser", "", "opens programs"},
+    {"antigravity", "", "opens a web browser"},
+    // files
+    {"io", "", "opens files"},
+    {"_io", "", "opens files"},
+    {"codecs", "open", "opens files"},
+    {"shutil", "", "copies and deletes files"},
+    {"tempfile", "", "creates files"},
+    {"glob", "", "lists files"},
+    {"fileinput", "", "opens files"},
+    {"zipfile", "", "opens archives"},
+    {"tarfile", "", "opens and extracts archives"},
+    {"gzip", "", "opens files"},
+    {"bz2", "", "opens files"},
+    {"lzma", "", "opens files"},
+    {"sqlite3", "", "opens databases"},
+    {"dbm", "", "opens databases"},
+    {"shelve", "", "opens databases of pickles"},
+    {"logging", "", "opens files and sockets (handlers, logging.config.listen)"},
+    {"linecache", "", "reads files"},
+    {"pathlib", "Path.write_text", "writes files"},
+    {"pathlib", "Path.write_bytes", "writes files"},
+    {"pathlib", "Path.unlink", "deletes files"},
+    // network
+    {"socket", "", "network access"},
+    {"_socket", "", "network access"},
+    {"ssl", "", "network access"},
+    {"select", "", "network access"},
+    {"socketserver", "", "network servers"},
+    {"SocketServer", "", "network servers"},
+    {"http", "", "network access"},
+    {"httplib", "", "network access"},
+    {"urllib", "", "network access"},
+    {"urllib2", "", "network access"},
+    {"urllib3", "", "network access"},
+    {"requests", "", "network access"},
+    {"httpx", "", "network access"},
+    {"aiohttp", "", "network access"},
+    {"websocket", "", "network access"},
+    {"websockets", "", "network access"},
+    {"xmlrpc", "", "network access"},
+    {"xmlrpclib", "", "network access"},
+    {"ftplib", "", "network access"},
+    {"smtplib", "", "network access"},
+    {"poplib", "", "network access"},
+    {"imaplib", "", "network access (IMAP4_stream runs a command)"},
+    {"nntplib", "", "network access"},
+    {"telnetlib", "", "network access"},
+    {"asyncore", "", "network access"},
+    {"asynchat", "", "network access"},
+    {"asyncio", "", "processes and network"},
+    {"paramiko", "", "network access"},
+    {"boto3", "", "network access"},
+    {"botocore", "", "network access"},
+    {"fsspec", "", "network and file access"},
+    {"s3fs", "", "network access"},
+    {"smart_open", "", "network and file access"},
+    // further pickles, deserialisers that run code
+    {"pickle", "", "nested unpickling"},
+    {"_pickle", "", "nested unpickling"},
+    {"cPickle", "", "nested unpickling"},
+    {"pickletools", "", "nested unpickling"},
+    {"dill", "", "nested unpickling (and code objects)"},
+    {"cloudpickle", "", "nested unpickling (and code objects)"},
+    {"joblib", "", "nested unpickling"},
+    {"yaml", "", "YAML loaders construct objects"},
+    {"jsonpickle", "", "nested unpickling"},
+    {"numpy", "load", "loads pickles"},
+    {"numpy", "loadtxt", "reads files"},
+    {"numpy", "fromfile", "reads files"},
+    {"numpy", "memmap", "maps files"},
+    {"numpy.lib.npyio", "", "loads pickles and files"},
+    {"numpy.lib.format", "", "loads pickles"},
+    {"numpy.f2py", "", "runs compilers and code"},
+    {"numpy.distutils", "", "runs compilers"},
+    {"numpy.testing", "", "runs code"},
+    {"numpy.ctypeslib", "", "loads native libraries"},
+    {"pandas", "read_pickle", "nested unpickling"},
+    {"pandas.io", "", "reads files and pickles"},
+    {"pandas", "read_csv", "reads files"},
+    {"scipy.io", "", "reads files"},
+    {"IPython", "", "runs code"},
+    {"jinja2", "", "template code"},
+    {"bottle", "", "web framework"},
+    {"flask", "", "web framework"},
+    // torch's own gadgets
     {"torch", "load", "nested torch.load"},
+    {"torch", "hub", "downloads and runs code (torch.hub)"},
+    {"torch", "compile", "compiles and runs code"},
+    {"torch", "_load", "nested torch.load"},
     {"torch.serialization", "load", "nested torch.load"},
+    {"torch.serialization", "_load", "nested torch.load"},
+    {"torch.serialization", "_legacy_load", "nested torch.load"},
     {"torch.storage", "_load_from_bytes", "nested torch.load"},
     {"torch.hub", "", "downloads and runs code"},
-    {"numpy", "load", "loads pickles"},
-    {"numpy.testing._private.utils", "runstring", "executes Python code"},
+    {"torch.jit", "", "loads and runs TorchScript"},
+    {"torch.fx", "", "generates and runs code"},
+    {"torch._dynamo", "", "compiles and runs code"},
+    {"torch._inductor", "", "compiles and runs code (and commands)"},
+    {"torch._export", "", "loads and runs programs"},
+    {"torch.export", "", "loads and runs programs"},
+    {"torch.utils", "", "torch.utils gadgets (cpp_extension, bottleneck, _config_module, datapipes ...)"},
+    {"torch.distributed", "", "remote calls (rpc) and processes"},
+    {"torch.multiprocessing", "", "spawns processes"},
+    {"torch.package", "", "imports packaged code"},
+    {"torch.onnx", "", "exports and runs models"},
+    {"torch.testing", "", "runs code"},
+    {"torch.backends", "", "native backends"},
+    {"torch.ops", "", "loads and calls custom operators"},
+    {"torch._ops", "", "loads and calls custom operators"},
+    {"torch.library", "", "registers operators"},
+    {"torch._C", "", "native internals"},
+    {"torch._classes", "", "native classes"},
+    {"torch.cuda", "memory", "native internals"},
+    {"pytorch_lightning.utilities.cloud_io", "", "nested torch.load"},
+    {"lightning.pytorch.utilities.cloud_io", "", "nested torch.load"},
+    {"lightning_fabric.utilities.cloud_io", "", "nested torch.load"},
+    {"lightning.fabric.utilities.cloud_io", "", "nested torch.load"},
 };
-// clang-format on
 
-bool moduleMatches(std::string_view module, std::string_view pattern) noexcept
+// Modules a name may reach as an attribute of another module (`pathlib` + `os`, `shutil` + `os.system`):
+// these make any attribute path through them unsafe.
+constexpr std::string_view kDangerousModules[] = {
+    "os", "posix", "nt", "sys", "subprocess", "builtins", "__builtins__", "importlib", "runpy", "socket",
+    "shutil", "ctypes", "pickle", "marshal", "code", "pty", "io", "_io", "codecs", "types", "inspect", "gc",
+};
+
+// Attribute names that reach code or interpreter internals when they appear inside a dotted name
+// (`getattr.__self__.exec`, `Bdb.run`): the path walks to something an attribute lookup should not reach.
+constexpr std::string_view kDangerousAttributes[] = {
+    "system", "popen", "exec", "eval", "execfile", "compile", "__import__", "getattr", "setattr", "delattr",
+    "open", "spawn", "spawnl", "spawnv", "spawnve", "execv", "execve", "execl", "execlp", "execvp", "fork",
+    "forkpty", "startfile", "run", "runcall", "runctx", "runeval", "run_path", "run_module", "_run_code",
+    "runcode", "runsource", "interact", "getoutput", "getstatusoutput", "check_output", "check_call",
+    "call", "load", "loads", "load_config", "locate", "resolve_name", "import_module", "write_text",
+    "write_bytes", "unlink", "rmtree", "remove",
+};
+
+/// The components of a dotted path ("a.b.c" -> a, b, c).
+std::vector<std::string_view> components(std::string_view path)
 {
-    return module == pattern ||
-           (module.size() > pattern.size() && module.starts_with(pattern) && module[pattern.size()] == '.');
+    std::vector<std::string_view> out;
+    std::size_t start = 0;
+    for (;;) {
+        const auto dot = path.find('.', start);
+        out.push_back(path.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start));
+        if (dot == std::string_view::npos)
+            return out;
+        start = dot + 1;
+    }
+}
+
+/// The danger entry that matches the full attribute path module + "." + name, trying every split into a
+/// module prefix and a first name (so `torch` + `hub.load` and `torch.hub` + `load` both match torch.hub).
+struct DangerIndex {
+    std::unordered_multimap<std::string_view, const Danger*> byModule;
+    DangerIndex()
+    {
+        for (const auto& d : kDangerous)
+            byModule.emplace(d.module, &d);
+    }
+};
+
+const Danger* dangerFor(std::string_view module, std::string_view name)
+{
+    static const DangerIndex index;
+    const std::string full = std::string(module) + "." + std::string(name);
+    const std::string_view path(full);
+    // every module prefix of the path, at a dot: "torch", "torch.hub", "torch.hub.load"
+    for (std::size_t end = path.find('.'); ; end = path.find('.', end + 1)) {
+        const std::string_view prefix = path.substr(0, end);
+        const auto [lo, hi] = index.byModule.equal_range(prefix);
+        for (auto it = lo; it != hi; ++it) {
+            const Danger& d = *it->second;
+            if (d.name.empty())
+                return &d;
+            if (end == std::string_view::npos)
+                continue;
+            // what follows the module must start with the entry's (possibly dotted) name
+            const std::string_view rest = path.substr(end + 1);
+            if (rest == d.name || (rest.size() > d.name.size() && rest.starts_with(d.name) && rest[d.name.size()] == '.'))
+                return &d;
+        }
+        if (end == std::string_view::npos)
+            return nullptr;
+    }
+}
+
+/// The allow-list as a hash table, built once (a pickle may name 100k distinct globals).
+struct AllowIndex {
+    std::unordered_map<std::string, const AllowEntry*> byName;
+    AllowIndex()
+    {
+        for (const auto& e : kAllowList)
+            byName.emplace(std::string(e.module) + '\n' + std::string(e.name), &e);
+    }
+};
+
+const AllowIndex& allowIndex()
+{
+    static const AllowIndex index;
+    return index;
 }
 
 } // namespace
 
 const AllowEntry* findAllowed(std::string_view module, std::string_view name) noexcept
 {
-    for (const auto& e : kAllowList)
-        if (e.name == name && e.module == module)
-            return &e;
-    return nullptr;
+    thread_local std::string key;
+    key.assign(module);
+    key += '\n';
+    key += name;
+    const auto& idx = allowIndex().byName;
+    auto it = idx.find(key);
+    return it == idx.end() ? nullptr : it->second;
 }
 
-std::string_view unsafeReason(std::string_view module, std::string_view name) noexcept
+std::string unsafeReason(std::string_view module, std::string_view name)
 {
-    for (const auto& d : kDangerous)
-        if (moduleMatches(module, d.module) && (d.name.empty() || d.name == name))
-            return d.reason;
+    if (const Danger* d = dangerFor(module, name))
+        return std::string(d->reason);
+    const auto parts = components(name);
+    // An attribute of some module that is itself a dangerous module: `pathlib` + `os`, `shutil` + `os.system`.
+    for (const auto& p : parts)
+        for (const auto m : kDangerousModules)
+            if (p == m)
+                return "reaches the " + std::string(m) + " module as an attribute of " + std::string(module);
+    // A dotted name that walks to interpreter internals or to something that runs code.
+    if (parts.size() > 1) {
+        for (std::size_t i = 1; i < parts.size(); ++i) {
+            const auto p = parts[i];
+            if (p.size() > 4 && p.starts_with("__") && p.ends_with("__"))
+                return "walks the attribute path " + std::string(name) + " through " + std::string(p) +
+                       " (interpreter internals)";
+            for (const auto a : kDangerousAttributes)
+                if (p == a)
+                    return "walks the attribute path " + std::string(name) + " to " + std::string(p);
+        }
+    }
     return {};
 }
 
-Verdict judgeGlobal(std::string_view module, std::string_view name) noexcept
+Judgement judgeGlobal(std::string_view module, std::string_view name)
 {
-    if (!unsafeReason(module, name).empty())
-        return Verdict::Unsafe;
-    return findAllowed(module, name) ? Verdict::Safe : Verdict::Unknown;
+    Judgement j;
+    j.reason = unsafeReason(module, name);
+    if (!j.reason.empty()) {
+        j.verdict = Verdict::Unsafe;
+        return j;
+    }
+    if (findAllowed(module, name)) {
+        j.verdict = Verdict::Safe;
+        return j;
+    }
+    j.verdict = Verdict::Unknown;
+    if (name.find('.') != std::string_view::npos)
+        j.reason = "a dotted name (an attribute path) not on the allow-list";
+    // else "": plain "not on the allow-list" (a hostile pickle may name 100k globals: no string for each)
+    return j;
 }
 
 DType numpyDtype(std::string_view t) noexcept

@@ -7,6 +7,12 @@
 //   - any other name becomes an opaque Object that records its qualified name, arguments and state;
 //   - names that would run code or touch the system (os.system, builtins.eval, subprocess, ...) are
 //     judged Unsafe so the user sees them in red. They are never called either way.
+// The verdict is an allow-list policy: only names on kAllowList are Safe. The danger list (names known to run
+// code or reach the system: os.system, builtins.eval, subprocess, pydoc.locate, torch.hub ...) can never be
+// complete, so it only sharpens Unknown into Unsafe; an unknown name is never called safe.
+// Names are judged as Python 3 resolves them: the caller maps Python 2 names first (CompatNames.h), and a
+// dotted name (protocol 4: `builtins` + `getattr.__self__.exec`, `pathlib` + `os.system`, `torch` +
+// `hub.load`) is judged as the attribute path it walks.
 // Adding a global: add a row to kAllowList (Globals.cpp) with the Builder it needs; see docs/architecture.md.
 #pragma once
 
@@ -53,16 +59,25 @@ struct AllowEntry {
     std::string_view name;
     Builder builder;
     DType dtype = DType::Unknown; // StorageType / TorchDtype
+    /// Calling it (REDUCE, OBJ, INST, NEWOBJ) is known to be inert. False for names allowed only as values:
+    /// `builtins.type` (three arguments make a class), typing's forms, callback classes.
+    bool callInert = true;
 };
 
 /// The allow-list entry for module.name, or nullptr.
 const AllowEntry* findAllowed(std::string_view module, std::string_view name) noexcept;
 
-/// Safe when allow-listed, Unsafe when the name is known to execute code or reach the system, else Unknown.
-Verdict judgeGlobal(std::string_view module, std::string_view name) noexcept;
+struct Judgement {
+    Verdict verdict = Verdict::Unknown;
+    std::string reason; ///< why, in words ("runs programs"); "" when Safe, and for a plain Unknown (not allow-listed)
+};
+
+/// Safe when allow-listed; Unsafe when the name (or the attribute path a dotted name walks) is known to run
+/// code or reach the system; else Unknown. `module` and `name` as Python 3 resolves them.
+Judgement judgeGlobal(std::string_view module, std::string_view name);
 
 /// Why a global is judged unsafe, in words ("runs a shell command"), or "" when it is not.
-std::string_view unsafeReason(std::string_view module, std::string_view name) noexcept;
+std::string unsafeReason(std::string_view module, std::string_view name);
 
 /// The dtype named by a numpy type string ('f4', '<f8', 'i8', 'b1', ...).
 DType numpyDtype(std::string_view typestr) noexcept;

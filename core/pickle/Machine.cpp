@@ -2,6 +2,7 @@
 #include "pickle/Machine.h"
 
 #include "pickle/Arguments.h"
+#include "pickle/CompatNames.h"
 #include "pickle/Globals.h"
 #include "pickle/Opcodes.h"
 #include "util/BufferPool.h"
@@ -11,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <unordered_map>
 
 namespace podium::pickle {
 
@@ -60,8 +62,15 @@ void* Arena::grow(std::size_t n, std::size_t align)
         pool.erase(pool.begin() + static_cast<std::ptrdiff_t>(best));
     } else {
         c.size = std::max(m_next, need);
+        if (m_bytes + c.size > m_limit) {
+            // the last chunk may be smaller than the doubling would make it, down to what is asked for
+            if (m_bytes + need > m_limit)
+                throw ArenaFull{};
+            c.size = m_limit - m_bytes;
+        }
         c.data = ::operator new(c.size);
     }
+    m_bytes += c.size;
     m_next = std::max(m_next, c.size) * 2;
     m_chunks.push_back(c);
     m_cur = reinterpret_cast<std::uintptr_t>(c.data);
@@ -193,6 +202,7 @@ public:
     Run(Document& doc, const Limits& limits, Bytes data, const char* where)
         : m_doc(doc), m_limits(limits), m_r(data, ErrorCode::PickleTruncated, where)
     {
+        m_doc.arena.setLimit(limits.maxBytes);
         // a state_dict pickles each tensor in ~110 bytes: room for that many without regrowing
         const std::size_t expected = std::min<std::size_t>(data.size() / 110 + 16, 1 << 16);
         m_doc.storages = SpareVector<const StorageRef*>::take(expected);
@@ -200,6 +210,7 @@ public:
     }
 
     void execute();
+    std::size_t opStart() const noexcept { return m_opStart; }
 
 private:
     // ---- errors -------------------------------------------------------------------------------------
@@ -376,7 +387,7 @@ private:
             m_opStart = p;
             ++m_doc.opcodes;
             m_r.setPos(p + 1);
-            memoPut(static_cast<std::int64_t>(m_memo.size()));
+            memoPut(static_cast<std::int64_t>(m_memoFilled)); // CPython: memo_len, the filled slots
         } else {
             return false;
         }
@@ -417,6 +428,18 @@ private:
 
     // ---- globals ------------------------------------------------------------------------------------
     Value* global(std::string_view module, std::string_view name);
+    /// REDUCE/OBJ/INST call their callable (NEWOBJ its class's __new__): what the verdict must know.
+    void noteCall(const Value* callable, const char* how);
+    /// NEWOBJ/NEWOBJ_EX: cls.__new__(cls, *args) — object.__new__ for ordinary classes, so an unknown class
+    /// stays Unknown; a class that is not a named global is a call of something never judged.
+    void noteNew(const Value* cls)
+    {
+        if (cls->kind == Kind::Global)
+            ++m_doc.globals[cls->global()->use].calls;
+        else
+            finding(Verdict::Unsafe, opName() + " creates an instance of a value the pickle built (a " +
+                                         std::string(kindName(cls->kind)) + "), not of a named class");
+    }
     Value* call(Value* callable, Value* args);
     Value* newObject(Value* cls, Value* args);
     Value* persistent(Value* pid);
@@ -435,6 +458,20 @@ private:
         return std::nullopt;
     }
 
+    // ---- findings -----------------------------------------------------------------------------------
+    void finding(Verdict v, std::string what)
+    {
+        if (m_doc.findings.size() < 64) // a hostile pickle repeats itself: the first ones say enough
+            m_doc.findings.push_back({v, std::move(what), m_opStart});
+    }
+    void frameDropped(std::size_t n)
+    {
+        finding(Verdict::Unknown, opName() + " reads past the end of a FRAME: CPython's unpickler drops the frame's last " +
+                                      std::to_string(n) + " byte" + (n == 1 ? "" : "s") +
+                                      " and reads on after it (other readers and older Pythons do not): Podium judges what "
+                                      "CPython reads");
+    }
+
     // ---- memo ---------------------------------------------------------------------------------------
     [[gnu::always_inline]] void memoPut(std::int64_t index)
     {
@@ -444,10 +481,13 @@ private:
         Value* v = top();
         if (i == m_memo.size()) { // pickles number their memo slots in order
             m_memo.push_back(v);
+            ++m_memoFilled;
             return;
         }
         if (i > m_memo.size())
             m_memo.resize(i + 1);
+        if (!m_memo[i])
+            ++m_memoFilled; // MEMOIZE numbers by filled slots, not by the highest index (_Unpickler_MemoPut)
         m_memo[i] = v;
     }
     [[noreturn, gnu::noinline, gnu::cold]] void failMemoPut(std::int64_t index) const
@@ -477,55 +517,87 @@ private:
     std::vector<std::size_t>& m_marks = m_lease.get().marks;
     PtrVector& m_memo = m_lease.get().memo;
     std::size_t m_fence = 0; // the topmost MARK's stack position (0 when none is open)
+    std::unordered_map<std::string, std::uint32_t> m_globalIndex; // "module\nname" -> index in m_doc.globals
+    std::size_t m_memoFilled = 0; // filled memo slots: where MEMOIZE stores (CPython's memo_len)
+    std::size_t m_bufEnd = 0; // where a buffered FRAME ends (past the position only inside a frame)
     std::size_t m_opStart = 0;
     const OpcodeInfo* m_info = nullptr;
     int m_maxOpProtocol = 0;
     bool m_sawProto = false;
 };
 
-Value* Run::global(std::string_view module, std::string_view name)
+Value* Run::global(std::string_view written, std::string_view writtenName)
 {
-    // Python 2 pickles name modules that moved in Python 3 (what _compat_pickle maps for real unpicklers).
-    if (module == "__builtin__")
-        module = "builtins";
-    else if (module == "copy_reg")
-        module = "copyreg";
-
     // GLOBAL's text is raw bytes: keep names printable as UTF-8 whatever the file holds.
-    if (!isValidUtf8(module))
-        module = keep(latin1ToUtf8(module));
-    if (!isValidUtf8(name))
-        name = keep(latin1ToUtf8(name));
+    if (!isValidUtf8(written))
+        written = keep(latin1ToUtf8(written));
+    if (!isValidUtf8(writtenName))
+        writtenName = keep(latin1ToUtf8(writtenName));
+    // Python 2 names, as CPython's find_class maps them for a pickle whose protocol is below 3 (the
+    // protocol PROTO set so far, 0 before any PROTO).
+    const auto [module, name] = compatName(written, writtenName, m_doc.protocol);
+
     auto* g = arenaNew<GlobalRef>();
     g->module = module;
     g->name = name;
-    // judgeGlobal's verdict, from one look at each list (the reason is kept for the GlobalUse below)
-    const std::string_view reason = unsafeReason(module, name);
-    const AllowEntry* allowed = reason.empty() ? findAllowed(module, name) : nullptr;
-    g->verdict = !reason.empty() ? Verdict::Unsafe : allowed ? Verdict::Safe : Verdict::Unknown;
-    if (const AllowEntry* e = allowed) {
-        g->builder = static_cast<std::uint16_t>(e->builder);
-        g->dtype = e->dtype;
-        g->untypedStorage = e->builder == Builder::StorageType && name.find("UntypedStorage") != std::string_view::npos;
-    }
-
-    auto it = std::find_if(m_doc.globals.begin(), m_doc.globals.end(),
-                           [&](const GlobalUse& u) { return u.module == module && u.name == name; });
-    if (it == m_doc.globals.end()) {
+    std::string key;
+    key.reserve(module.size() + name.size() + 1);
+    key.append(module).append(1, '\n').append(name);
+    auto [slot, fresh] = m_globalIndex.try_emplace(std::move(key), static_cast<std::uint32_t>(m_doc.globals.size()));
+    if (fresh) {
+        const Judgement j = judgeGlobal(module, name);
         GlobalUse use;
         use.module = std::string(module);
         use.name = std::string(name);
-        use.verdict = g->verdict;
-        use.reason = std::string(reason);
+        if (module != written || name != writtenName) {
+            use.writtenModule = std::string(written);
+            use.writtenName = std::string(writtenName);
+        }
+        use.verdict = j.verdict;
+        use.reason = j.reason;
         use.firstOffset = m_opStart;
         m_doc.globals.push_back(std::move(use));
-        it = std::prev(m_doc.globals.end());
     }
-    ++it->count;
+    GlobalUse& use = m_doc.globals[slot->second];
+    ++use.count;
+    g->use = slot->second;
+    g->verdict = use.verdict;
+    if (g->verdict == Verdict::Safe) {
+        const AllowEntry* e = findAllowed(module, name);
+        g->builder = static_cast<std::uint16_t>(e->builder);
+        g->dtype = e->dtype;
+        g->callInert = e->callInert;
+        g->untypedStorage = e->builder == Builder::StorageType && name.find("UntypedStorage") != std::string_view::npos;
+    }
 
     Value* v = make(Kind::Global);
     v->payload.global = g;
     return v;
+}
+
+void Run::noteCall(const Value* callable, const char* how)
+{
+    if (callable->kind == Kind::Global) {
+        const GlobalRef* g = callable->global();
+        GlobalUse& use = m_doc.globals[g->use];
+        ++use.calls;
+        if (g->verdict == Verdict::Safe && g->callInert)
+            return;
+        if (use.verdict != Verdict::Unsafe) {
+            use.verdict = Verdict::Unsafe;
+            use.reason = std::string(how) + " calls it, and it is not known to be inert when called" +
+                         (use.reason.empty() ? "" : " (" + use.reason + ")");
+        }
+        return;
+    }
+    // Calling a value the pickle built (the result of another call, an extension code, an attribute
+    // fetched by getattr ...): whatever it is, it was never looked up in the allow-list.
+    std::string what = std::string(how) + " calls a value the pickle built (a " + std::string(kindName(callable->kind));
+    if (const GlobalRef* g = callable->global())
+        what += " of " + std::string(g->module) + "." + std::string(g->name);
+    else if (!callable->text().empty())
+        what += ": " + std::string(callable->text());
+    finding(Verdict::Unsafe, what + "), not a named global known to be inert");
 }
 
 Value* Run::persistent(Value* pid)
@@ -546,6 +618,14 @@ Value* Run::persistent(Value* pid)
             if (const GlobalRef* g = type->global(); static_cast<Builder>(g->builder) == Builder::StorageType) {
                 s->dtype = g->dtype;
                 s->untyped = g->untypedStorage;
+            } else {
+                // torch.load's persistent_load reads `storage_type.dtype` (a property can run code) and
+                // builds a storage of it: only the storage classes on the allow-list are known to be inert.
+                GlobalUse& use = m_doc.globals[g->use];
+                if (use.verdict != Verdict::Unsafe) {
+                    use.verdict = Verdict::Unsafe;
+                    use.reason = "used as a storage type: torch.load's persistent_load reads its .dtype";
+                }
             }
             m_doc.storages.push_back(s);
             Value* v = make(Kind::Storage);
@@ -668,6 +748,7 @@ Value* Run::call(Value* callable, Value* args)
 {
     if (args->kind != Kind::Tuple)
         fail(ErrorCode::PickleBadType, opName() + " needs an argument tuple, found " + std::string(kindName(args->kind)));
+    noteCall(callable, "REDUCE");
     const auto builder = callable->kind == Kind::Global ? static_cast<Builder>(callable->global()->builder) : Builder::None;
     const Value* a0 = item(args, 0);
     switch (builder) {
@@ -779,8 +860,14 @@ Value* Run::call(Value* callable, Value* args)
         return o;
     }
     case Builder::Reconstructor: {
-        // copyreg._reconstructor(cls, base, state): an instance of cls
+        // copyreg._reconstructor(cls, base, state): object.__new__(cls) when base is object; for any other
+        // base, base.__new__(cls, state) and base.__init__(obj, state) run.
         Value* cls = const_cast<Value*>(a0);
+        const Value* base = item(args, 1);
+        const bool plainBase = base && base->kind == Kind::Global && base->global()->module == "builtins" &&
+                               base->global()->name == "object";
+        if (base && !plainBase)
+            noteCall(base, "copyreg._reconstructor");
         if (cls && cls->kind == Kind::Global)
             return newObject(cls, args);
         break;
@@ -813,13 +900,16 @@ void Run::execute()
         // a truncated argument, and every opcode before PROTO (whose protocol is being inferred) take the
         // table-driven path below.
         if (m_sawProto) [[likely]] {
+            // Inside a buffered FRAME the fast paths stay within it: a read past its end takes the slow path,
+            // which reads as CPython does (decodeArgBuffered).
+            const std::size_t limit = m_bufEnd > pos ? m_bufEnd : size;
             const std::uint8_t* a = bytes + pos + 1;
-            const std::size_t left = size - pos - 1;
+            const std::size_t left = limit - pos - 1;
             switch (static_cast<Op>(bytes[pos])) {
             case Op::BINPUT:
             case Op::LONG_BINPUT:
             case Op::MEMOIZE:
-                if (takePut(bytes, size))
+                if (takePut(bytes, limit))
                     continue;
                 break;
             case Op::BINGET:
@@ -845,7 +935,7 @@ void Run::execute()
                 Value* v = make(Kind::Int);
                 v->payload.integer = n == 1 ? a[0] : n == 2 ? loadLE<std::uint16_t>(a) : loadLE<std::int32_t>(a);
                 push(v);
-                takeFollowingPut(bytes, size);
+                takeFollowingPut(bytes, limit);
                 continue;
             }
             case Op::BINUNICODE:
@@ -862,19 +952,19 @@ void Run::execute()
                 Value* v = make(Kind::Str);
                 v->payload.text = text;
                 push(v);
-                takeFollowingPut(bytes, size);
+                takeFollowingPut(bytes, limit);
                 continue;
             }
             // the argument-less ones of a tensor's rebuild call
             case Op::MARK: ++m_doc.opcodes; m_r.setPos(pos + 1); opMark(); continue;
-            case Op::TUPLE: ++m_doc.opcodes; m_r.setPos(pos + 1); opSequence(Kind::Tuple); takeFollowingPut(bytes, size); continue;
-            case Op::TUPLE1: ++m_doc.opcodes; m_r.setPos(pos + 1); opTupleN(1); takeFollowingPut(bytes, size); continue;
-            case Op::TUPLE2: ++m_doc.opcodes; m_r.setPos(pos + 1); opTupleN(2); takeFollowingPut(bytes, size); continue;
-            case Op::TUPLE3: ++m_doc.opcodes; m_r.setPos(pos + 1); opTupleN(3); takeFollowingPut(bytes, size); continue;
-            case Op::REDUCE: ++m_doc.opcodes; m_r.setPos(pos + 1); opReduce(); takeFollowingPut(bytes, size); continue;
+            case Op::TUPLE: ++m_doc.opcodes; m_r.setPos(pos + 1); opSequence(Kind::Tuple); takeFollowingPut(bytes, limit); continue;
+            case Op::TUPLE1: ++m_doc.opcodes; m_r.setPos(pos + 1); opTupleN(1); takeFollowingPut(bytes, limit); continue;
+            case Op::TUPLE2: ++m_doc.opcodes; m_r.setPos(pos + 1); opTupleN(2); takeFollowingPut(bytes, limit); continue;
+            case Op::TUPLE3: ++m_doc.opcodes; m_r.setPos(pos + 1); opTupleN(3); takeFollowingPut(bytes, limit); continue;
+            case Op::REDUCE: ++m_doc.opcodes; m_r.setPos(pos + 1); opReduce(); takeFollowingPut(bytes, limit); continue;
             case Op::BINPERSID: ++m_doc.opcodes; m_r.setPos(pos + 1); opBinPersid(); continue;
-            case Op::EMPTY_TUPLE: ++m_doc.opcodes; m_r.setPos(pos + 1); push(make(Kind::Tuple)); takeFollowingPut(bytes, size); continue;
-            case Op::EMPTY_DICT: ++m_doc.opcodes; m_r.setPos(pos + 1); push(make(Kind::Dict)); takeFollowingPut(bytes, size); continue;
+            case Op::EMPTY_TUPLE: ++m_doc.opcodes; m_r.setPos(pos + 1); push(make(Kind::Tuple)); takeFollowingPut(bytes, limit); continue;
+            case Op::EMPTY_DICT: ++m_doc.opcodes; m_r.setPos(pos + 1); push(make(Kind::Dict)); takeFollowingPut(bytes, limit); continue;
             case Op::NEWFALSE:
             case Op::NEWTRUE: {
                 ++m_doc.opcodes;
@@ -900,7 +990,18 @@ void Run::execute()
             m_maxOpProtocol = std::max<int>(m_maxOpProtocol, m_info->protocol);
         // The hot paths (BINPUT/BINGET/BININT1, BININT2, BININT/LONG_BINPUT/LONG_BINGET, BINUNICODE) inline;
         // everything else, and every truncated argument, goes through decodeArg and its error reporting.
-        if (m_info->arg == ArgKind::Uint1 && m_r.left() >= 1) {
+        // Inside a buffered FRAME every argument is read as CPython reads it (decodeArgBuffered).
+        if (m_bufEnd > m_r.pos() && m_info->arg != ArgKind::None) {
+            arg = Arg{};
+            try {
+                if (const std::size_t dropped = decodeArgBuffered(m_r, m_info->arg, arg, m_bufEnd))
+                    frameDropped(dropped);
+            } catch (ParseFailure& f) {
+                f.error.offset = m_opStart;
+                f.error.detail = opName() + ": " + f.error.detail;
+                throw;
+            }
+        } else if (m_info->arg == ArgKind::Uint1 && m_r.left() >= 1) {
             arg.i = m_r.u8();
         } else if (m_info->arg == ArgKind::Uint2 && m_r.left() >= 2) {
             arg.i = m_r.u16();
@@ -962,6 +1063,9 @@ void Run::execute()
                                                                  [](char c) { return c >= '0' && c <= '9'; });
                 if (!digits)
                     fail(ErrorCode::PickleBadArgument, opName() + " argument is not a decimal integer");
+                if (text.size() - (text[0] == '-' ? 1 : 0) > 4300) // int(str) limit of CPython >= 3.11
+                    fail(ErrorCode::PickleBadArgument, opName() + " argument has " + std::to_string(text.size()) +
+                                                           " digits: CPython refuses decimal integers over 4300 digits");
                 Value* v = make(Kind::BigInt);
                 v->payload.text = text;
                 push(v);
@@ -976,7 +1080,7 @@ void Run::execute()
                 push(v);
             } else {
                 Value* v = make(Kind::BigInt);
-                v->payload.text = keep(longToDecimal(arg.raw));
+                v->payload.text = keep(longToDisplay(arg.raw));
                 push(v);
             }
             break;
@@ -1023,7 +1127,7 @@ void Run::execute()
         case Op::BINUNICODE:
         case Op::BINUNICODE8: {
             const auto text = sv(arg.raw);
-            if (!isValidUtf8(text))
+            if (!isValidUtf8(text, /*surrogatePass=*/true)) // CPython decodes with 'surrogatepass'
                 fail(ErrorCode::PickleBadArgument, opName() + " argument is not valid UTF-8");
             Value* v = make(Kind::Str);
             v->payload.text = text;
@@ -1095,6 +1199,8 @@ void Run::execute()
             Value* v = pop();
             Value* k = pop();
             Value* d = top();
+            if (d->kind == Kind::List)
+                break; // CPython: list[i] = v works (an int key); nothing the tree shows
             if (d->kind != Kind::Dict && d->kind != Kind::Object)
                 fail(ErrorCode::PickleBadType, "SETITEM on a " + std::string(kindName(d->kind)));
             addEntry(d, k, v);
@@ -1107,10 +1213,11 @@ void Run::execute()
             if (n % 2)
                 fail(ErrorCode::PickleStackUnderflow, "SETITEMS needs key/value pairs, found an odd count of " + std::to_string(n));
             Value* d = m_stack[start - 1];
-            if (d->kind != Kind::Dict && d->kind != Kind::Object)
+            if (d->kind != Kind::Dict && d->kind != Kind::Object && d->kind != Kind::List)
                 fail(ErrorCode::PickleBadType, "SETITEMS on a " + std::string(kindName(d->kind)));
-            for (std::size_t i = start; i < m_stack.size(); i += 2)
-                addEntry(d, m_stack[i], m_stack[i + 1]);
+            if (d->kind != Kind::List) // list[i] = v (CPython accepts int keys): nothing the tree shows
+                for (std::size_t i = start; i < m_stack.size(); i += 2)
+                    addEntry(d, m_stack[i], m_stack[i + 1]);
             dropMark(start);
             break;
         }
@@ -1149,7 +1256,7 @@ void Run::execute()
         }
         case Op::BINPUT:
         case Op::LONG_BINPUT: memoPut(arg.i); break;
-        case Op::MEMOIZE: memoPut(static_cast<std::int64_t>(m_memo.size())); break;
+        case Op::MEMOIZE: memoPut(static_cast<std::int64_t>(m_memoFilled)); break; // _pickle.c: memo_len
         case Op::GET: {
             auto i = parseDecimal(sv(arg.raw));
             if (!i)
@@ -1175,9 +1282,13 @@ void Run::execute()
         case Op::EXT1:
         case Op::EXT2:
         case Op::EXT4: {
-            // The copyreg extension registry is empty in every unpickler torch uses; keep the code visible.
+            // copyreg's extension registry is empty in a stock interpreter, but whatever a program imported
+            // before torch.load may have registered codes: the global it names cannot be known here.
             Value* o = makeObject();
             o->payload.object->text = keep("extension code " + std::to_string(arg.i));
+            finding(Verdict::Unknown, opName() + " " + std::to_string(arg.i) +
+                                          " names a global through copyreg's extension registry (empty in a stock "
+                                          "interpreter; Podium cannot know what a program registered)");
             push(o);
             break;
         }
@@ -1188,6 +1299,7 @@ void Run::execute()
             Value* cls = pop();
             if (args->kind != Kind::Tuple)
                 fail(ErrorCode::PickleBadType, "NEWOBJ needs an argument tuple, found " + std::string(kindName(args->kind)));
+            noteNew(cls);
             push(newObject(cls, args));
             break;
         }
@@ -1198,6 +1310,7 @@ void Run::execute()
             Value* cls = pop();
             if (args->kind != Kind::Tuple || kwargs->kind != Kind::Dict)
                 fail(ErrorCode::PickleBadType, "NEWOBJ_EX needs a tuple and a dict");
+            noteNew(cls);
             Value* o = newObject(cls, args);
             if (o->kind == Kind::Object)
                 for (auto& [k, v] : kwargs->entries()) addEntry(o, k, v);
@@ -1211,6 +1324,7 @@ void Run::execute()
             Value* cls = m_stack[start];
             Value* args = sequence(Kind::Tuple, m_stack.data() + start + 1, m_stack.size() - start - 1);
             dropMark(start);
+            noteCall(cls, "OBJ");
             push(newObject(cls, args));
             break;
         }
@@ -1219,6 +1333,7 @@ void Run::execute()
             Value* cls = global(sv(arg.raw), sv(arg.raw2));
             Value* args = sequence(Kind::Tuple, m_stack.data() + start, m_stack.size() - start);
             dropMark(start);
+            noteCall(cls, "INST");
             push(newObject(cls, args));
             break;
         }
@@ -1226,6 +1341,11 @@ void Run::execute()
             needItems(2);
             Value* state = pop();
             Value* inst = top();
+            if (inst->kind == Kind::Global)
+                finding(Verdict::Unsafe, "BUILD sets attributes on the global " + std::string(inst->global()->module) + "." +
+                                             std::string(inst->global()->name) + " itself (monkey-patching what later code calls)");
+            else if (inst->kind == Kind::Object && !inst->global())
+                finding(Verdict::Unknown, "BUILD on an object whose class is not a named global (its __setstate__ is unknown)");
             nest(inst, state);
             inst->state = state;
             break;
@@ -1245,11 +1365,23 @@ void Run::execute()
             m_doc.protocol = static_cast<int>(arg.i);
             m_sawProto = true;
             break;
-        case Op::FRAME:
-            if (arg.u > m_r.left())
+        case Op::FRAME: {
+            // load_frame: the frame's bytes are read into the buffer (from the buffer itself when a frame
+            // nested in it fits, else from where the buffer ends), then reading goes on at their start.
+            const std::size_t pos = m_r.pos();
+            std::size_t from = pos;
+            if (m_bufEnd > pos && m_bufEnd - pos < arg.u) {
+                frameDropped(m_bufEnd - pos);
+                from = m_bufEnd;
+            }
+            if (arg.u > m_r.size() - from)
                 fail(ErrorCode::PickleLengthExceedsInput, "FRAME declares " + std::to_string(arg.u) +
-                                                              " bytes but only " + std::to_string(m_r.left()) + " are left");
+                                                              " bytes but only " + std::to_string(m_r.size() - from) + " are left");
+            m_r.setPos(from);
+            if (from != pos || m_bufEnd <= pos)
+                m_bufEnd = from + static_cast<std::size_t>(arg.u);
             break;
+        }
         case Op::STOP: {
             Value* result = pop();
             m_doc.root = result;
@@ -1264,28 +1396,76 @@ void Run::execute()
 
 } // namespace
 
+Machine::Outcome Machine::execute(Document::Buffer buffer, std::size_t begin, const Limits& limits, const char* where)
+{
+    Outcome out;
+    out.doc = std::make_unique<Document>(std::move(buffer));
+    Document& doc = *out.doc;
+    const auto& bytes = *doc.buffer;
+    doc.begin = begin;
+    if (begin > bytes.size()) {
+        out.error = Error(ErrorCode::PickleTruncated, "pickle starts past the end of the data", begin, where);
+        return out;
+    }
+    Bytes data(bytes.data() + begin, bytes.size() - begin);
+    if (data.empty()) {
+        out.error = Error(ErrorCode::PickleTruncated, "the pickle is empty", 0, where);
+        return out;
+    }
+    // The pickle may not run past maxPickleBytes; the buffer may hold more than the pickle (a legacy file's
+    // window), so the limit bounds what is read, not the buffer.
+    const bool capped = data.size() > limits.maxPickleBytes;
+    if (capped)
+        data = data.first(limits.maxPickleBytes);
+    std::size_t at = 0;
+    try {
+        Run run(doc, limits, data, where);
+        try {
+            run.execute();
+        } catch (const Arena::ArenaFull&) {
+            at = run.opStart();
+            throw ParseFailure{Error(ErrorCode::PickleMemoryLimit,
+                                     "the values built so far take more than " + std::to_string(limits.maxBytes >> 20) +
+                                         " MiB (the budget for one pickle)", at, where)};
+        }
+        doc.end += begin;
+    } catch (const ParseFailure& f) {
+        out.error = f.error;
+        const auto c = out.error->code;
+        if (capped && (c == ErrorCode::PickleTruncated || c == ErrorCode::PickleNoStop || c == ErrorCode::PickleLengthExceedsInput))
+            out.error = Error(ErrorCode::PickleSizeLimit, "the pickle runs past " + std::to_string(limits.maxPickleBytes) +
+                                                              " bytes, the limit for one pickle", out.error->offset, where);
+        doc.root = nullptr;
+    }
+    return out;
+}
+
 Result<std::unique_ptr<Document>> Machine::run(Document::Buffer buffer, std::size_t begin, const Limits& limits,
                                                const char* where)
 {
-    auto doc = std::make_unique<Document>(std::move(buffer));
-    const auto& bytes = *doc->buffer;
-    if (begin > bytes.size())
-        return Error(ErrorCode::PickleTruncated, "pickle starts past the end of the data", begin, where);
-    Bytes data(bytes.data() + begin, bytes.size() - begin);
-    if (data.empty())
-        return Error(ErrorCode::PickleTruncated, "the pickle is empty", 0, where);
-    if (data.size() > limits.maxPickleBytes)
-        return Error(ErrorCode::PickleSizeLimit, "the pickle has " + std::to_string(data.size()) +
-                         " bytes, more than the limit of " + std::to_string(limits.maxPickleBytes), 0, where);
-    doc->begin = begin;
-    try {
-        Run run(*doc, limits, data, where);
-        run.execute();
-        doc->end += begin;
-    } catch (const ParseFailure& f) {
-        return f.error;
+    Outcome o = execute(std::move(buffer), begin, limits, where);
+    if (o.error)
+        return std::move(*o.error);
+    return std::move(o.doc);
+}
+
+bool cpythonAlsoFails(ErrorCode code) noexcept
+{
+    switch (code) {
+    case ErrorCode::PickleTruncated:
+    case ErrorCode::PickleUnknownOpcode:
+    case ErrorCode::PickleStackUnderflow:
+    case ErrorCode::PickleNoMark:
+    case ErrorCode::PickleMarkOnStack:
+    case ErrorCode::PickleMemoMissing:
+    case ErrorCode::PickleBadArgument:
+    case ErrorCode::PickleBadType:
+    case ErrorCode::PickleNoStop:
+    case ErrorCode::PickleLengthExceedsInput:
+        return true;
+    default: // budgets: CPython would read on
+        return false;
     }
-    return doc;
 }
 
 } // namespace podium::pickle

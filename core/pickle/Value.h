@@ -132,6 +132,8 @@ struct GlobalRef {
     std::uint16_t builder = 0; // the allow-list's Builder (0 = none), looked up once per GLOBAL opcode
     DType dtype = DType::Unknown; // for storage types and torch dtypes
     bool untypedStorage = false;  // torch.UntypedStorage (its numel counts bytes)
+    bool callInert = false;       // allow-listed, and calling it is known to be inert
+    std::uint32_t use = 0;        // index of its GlobalUse in the Document
 };
 
 /// A dict entry (key, value); keys may be any value.

@@ -150,14 +150,15 @@ void readOne(ScannedFile& f, const checkpoint::ReadOptions& options)
         return;
     }
     f.identity = identityFromStat((*src)->stat());
-    auto file = checkpoint::TorchFile::open(**src, options);
-    if (!file) {
-        f.error = std::move(file).error().inFile(f.path);
+    auto judged = checkpoint::readJudged(**src, f.relPath, options);
+    f.verdict = judged.audit.verdict;
+    f.verdictSummary = judged.audit.summary;
+    if (judged.checkpoint) {
+        // a truncated file is read as far as it survived; its Checkpoint says so (truncated, truncation)
+        f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(std::move(*judged.checkpoint));
         return;
     }
-    checkpoint::Checkpoint c = checkpoint::interpret(**file, f.relPath, options.detail);
-    c.bytesRead = (*src)->bytesRead();
-    f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(std::move(c));
+    f.error = std::move(judged.error)->inFile(f.path);
 }
 
 } // namespace
@@ -192,6 +193,8 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
         if (cached != m_cache.end() && cached->second.identity == f.identity && cached->second.isSymlink == f.isSymlink) {
             f.checkpoint = cached->second.checkpoint;
             f.error = cached->second.error;
+            f.verdict = cached->second.verdict;
+            f.verdictSummary = cached->second.verdictSummary;
             continue;
         }
         todo.push_back(i);

@@ -40,6 +40,9 @@ struct ScannedFile {
     std::string linkTargetRel; ///< the target relative to the folder, when it is inside it ("" otherwise)
     std::shared_ptr<const checkpoint::Checkpoint> checkpoint; ///< shared with the rescan cache, never copied
     std::optional<Error> error;
+    /// The safety verdict of what torch.load would unpickle (also for a file that could not be read).
+    safety::Verdict verdict = safety::Verdict::Safe;
+    std::string verdictSummary;
     bool ok() const noexcept { return checkpoint != nullptr; }
 };
 

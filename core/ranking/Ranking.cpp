@@ -225,6 +225,17 @@ bool wantsMetricLogs(const Ranking& r)
     return false;
 }
 
+/// "truncated (not loadable by torch): the file ends at byte N ..." — the reason a truncated file is unranked.
+std::string truncatedReason(const checkpoint::Checkpoint& c)
+{
+    std::string why = "truncated (not loadable by torch)";
+    if (c.truncation && c.truncation->offset != Error::npos)
+        why += ": the file ends at byte " + std::to_string(c.truncation->offset);
+    if (c.epoch)
+        why += "; it was epoch " + std::to_string(*c.epoch) + ", step " + std::to_string(c.globalStep.value_or(-1));
+    return why;
+}
+
 Ranking rank(const ScanResult& scan, const RankConfig& cfg)
 {
     Ranking r;
@@ -237,8 +248,8 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
     std::map<std::string, std::vector<Carrier>, std::less<>> carriers;
     std::vector<std::string> order;
     for (const auto& f : scan.files) {
-        if (!f.checkpoint || (f.isSymlink && !f.linkTargetRel.empty()))
-            continue;
+        if (!f.checkpoint || f.checkpoint->truncated || (f.isSymlink && !f.linkTargetRel.empty()))
+            continue; // a truncated file's state is shown, never trusted as the authority
         for (const auto& cb : f.checkpoint->callbacks) {
             // the state key itself when it is Lightning >= 1.5's dict repr: no copy per file
             const bool byClass = cb.stateKey.find('{') == std::string::npos;
@@ -312,6 +323,12 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
                 continue;
             }
             members.insert(rel);
+            if (const ScannedFile* d = f->isSymlink && !f->linkTargetRel.empty() ? scan.find(f->linkTargetRel) : f;
+                d && d->checkpoint && d->checkpoint->truncated) {
+                g.unranked.push_back({rel, truncatedReason(*d->checkpoint)});
+                g.problems.push_back("top-k member '" + rel + "' is truncated: torch cannot load it");
+                continue;
+            }
             RankedEntry e;
             e.file = rel;
             e.score = score;
@@ -337,7 +354,9 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
             const std::string name = baseOf(f.relPath);
             std::string reason;
             const checkpoint::CallbackState* own = f.checkpoint ? f.checkpoint->callback(A.stateKey) : nullptr;
-            if (f.isSymlink)
+            if (f.checkpoint && f.checkpoint->truncated)
+                reason = truncatedReason(*f.checkpoint);
+            else if (f.isSymlink)
                 reason = "link to " + (f.linkTargetRel.empty() ? f.linkTarget : f.linkTargetRel);
             else if (isLastName(name) || (!lastRel.empty() && lastRel == f.relPath))
                 reason = "last checkpoint";
@@ -373,7 +392,8 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
     // 3. checkpoints without callback state (save_weights_only=True): scores from names or logs
     std::vector<const ScannedFile*> bare;
     for (const auto& f : scan.files)
-        if (f.checkpoint && f.checkpoint->isLightning && f.checkpoint->callbacks.empty() && !f.isSymlink)
+        if (f.checkpoint && f.checkpoint->isLightning && f.checkpoint->callbacks.empty() && !f.isSymlink &&
+            !f.checkpoint->truncated)
             bare.push_back(&f);
     if (!bare.empty()) {
         std::string monitor = cfg.monitor;

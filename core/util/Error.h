@@ -85,7 +85,11 @@ namespace podium {
     X(ProtobufBad)                                                                                            \
     /* generic */                                                                                             \
     X(InvalidArgument)                                                                                        \
-    X(Cancelled)
+    X(Cancelled)                                                                                              \
+    /* added later (appended so that no code is renumbered) */                                                \
+    X(PickleMemoryLimit)                                                                                      \
+    X(TruncatedZip)                                                                                           \
+    X(TruncatedLegacy)
 
 enum class ErrorCode : std::uint16_t {
 #define PODIUM_ENUM_ENTRY(name) name,

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <zlib.h>
 
 namespace podium::zip {
@@ -22,6 +24,11 @@ constexpr std::size_t kZip64LocatorSize = 20;
 constexpr std::size_t kCentralSize = 46;
 constexpr std::size_t kLocalSize = 30;
 constexpr std::size_t kTailRead = 4096; // end records (+ the central directory of a small file)
+
+char lower(char c) noexcept // MZ_TOLOWER: ASCII only
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 Error zipError(ErrorCode c, std::string detail, std::uint64_t offset = Error::npos)
 {
@@ -54,13 +61,14 @@ Result<ZipArchive> ZipArchive::open(ByteSource& src, const ZipLimits& limits)
         tail = BufferPool::take(static_cast<std::size_t>(tailLen));
         if (auto st = src.readAt(tailStart, tail); !st)
             return std::move(st).error().inFile(src.name());
+        // As torch's reader (miniz, mz_zip_reader_locate_header_sig) finds it: the last signature with a
+        // whole record after it, whatever the comment length says (bytes after the record are ignored).
+        z.m_eocdCandidates = 0;
         for (std::size_t i = tail.size() - kEocdSize + 1; i-- > 0;) {
             if (loadLE<std::uint32_t>(&tail[i]) == kEocdSig) {
-                const std::uint16_t commentLen = loadLE<std::uint16_t>(&tail[i + 20]);
-                if (i + kEocdSize + commentLen == tail.size()) { // the record and its comment end the file
+                ++z.m_eocdCandidates;
+                if (!eocdPos)
                     eocdPos = i;
-                    break;
-                }
             }
         }
         if (eocdPos)
@@ -224,7 +232,8 @@ const ZipEntry* ZipArchive::find(std::string_view name) const noexcept
 }
 
 Result<std::uint64_t> ZipArchive::dataOffsetWithHint(const ZipEntry& e, std::size_t prefetch,
-                                                     std::vector<std::uint8_t>* prefetched, std::size_t* skip) const
+                                                     std::vector<std::uint8_t>* prefetched, std::size_t* skip,
+                                                     bool* localNameDiffers) const
 {
     // One read covers the local header, its name and (usually) its extra field and the data after it.
     const std::uint64_t size = m_source->size();
@@ -241,10 +250,11 @@ Result<std::uint64_t> ZipArchive::dataOffsetWithHint(const ZipEntry& e, std::siz
                         e.localHeaderOffset).inFile(m_source->name());
     const std::uint16_t nameLen = loadLE<std::uint16_t>(h + 26);
     const std::uint16_t extraLen = loadLE<std::uint16_t>(h + 28);
-    if (nameLen != e.name.size() || (kLocalSize + nameLen <= buf.size() &&
-                                     std::memcmp(h + kLocalSize, e.name.data(), nameLen) != 0))
-        return zipError(ErrorCode::ZipBadLocalHeader, "local header names another entry than '" + std::string(e.name) + "'",
-                        e.localHeaderOffset).inFile(m_source->name());
+    // miniz (torch's reader) takes the data after the local header's own name and extra field and never
+    // compares the names: a local name that differs from the central one is followed, and reported.
+    if (localNameDiffers)
+        *localNameDiffers = nameLen != e.name.size() || (kLocalSize + nameLen <= buf.size() &&
+                                                         std::memcmp(h + kLocalSize, e.name.data(), nameLen) != 0);
     const std::uint64_t data = e.localHeaderOffset + kLocalSize + nameLen + extraLen;
     if (data > size || e.compressedSize > size - data)
         return zipError(ErrorCode::ZipEntryOutOfBounds,
@@ -264,7 +274,7 @@ Result<std::uint64_t> ZipArchive::dataOffsetWithHint(const ZipEntry& e, std::siz
 
 Result<std::uint64_t> ZipArchive::dataOffset(const ZipEntry& e) const
 {
-    return dataOffsetWithHint(e, 0, nullptr, nullptr);
+    return dataOffsetWithHint(e, 0, nullptr, nullptr, nullptr);
 }
 
 Result<std::vector<std::uint8_t>> ZipArchive::read(const ZipEntry& e, bool verifyCrc) const
@@ -272,13 +282,17 @@ Result<std::vector<std::uint8_t>> ZipArchive::read(const ZipEntry& e, bool verif
     auto l = load(e, verifyCrc);
     if (!l)
         return std::move(l).error();
+    if (!l->crcMatches)
+        return zipError(ErrorCode::ZipBadCentralDirectory, "entry '" + std::string(e.name) + "' fails its CRC-32 check")
+            .inFile(m_source->name());
     if (l->offset)
         l->buffer.erase(l->buffer.begin(), l->buffer.begin() + static_cast<std::ptrdiff_t>(l->offset));
     return std::move(l->buffer);
 }
 
-Result<ZipArchive::Loaded> ZipArchive::load(const ZipEntry& e, bool verifyCrc) const
+Result<ZipArchive::Loaded> ZipArchive::load(const ZipEntry& e, bool verifyCrc, std::uint64_t maxSize) const
 {
+    const std::uint64_t limit = std::min(maxSize, m_limits.maxEntrySize);
     if (e.flags & 0x1)
         return zipError(ErrorCode::ZipEncrypted, "entry '" + std::string(e.name) + "' is encrypted").inFile(m_source->name());
     if (e.method != 0 && e.method != 8)
@@ -289,15 +303,18 @@ Result<ZipArchive::Loaded> ZipArchive::load(const ZipEntry& e, bool verifyCrc) c
                                                                 "' has different compressed and uncompressed sizes").inFile(m_source->name());
     // One read for header and data; its size is bounded by the file, so the bounds check inside comes
     // before any allocation the declared size could ask for.
+    if (e.uncompressedSize > limit || e.compressedSize > limit)
+        return zipError(ErrorCode::ZipEntryOutOfBounds, "entry '" + std::string(e.name) + "' declares " +
+                                                             std::to_string(std::max(e.uncompressedSize, e.compressedSize)) +
+                                                             " bytes, more than the limit of " + std::to_string(limit) +
+                                                             " for what is read into memory").inFile(m_source->name());
     std::vector<std::uint8_t> pre;
     std::size_t skip = 0;
+    bool differs = false;
     auto off = dataOffsetWithHint(e, static_cast<std::size_t>(std::min<std::uint64_t>(e.compressedSize, m_source->size())),
-                                  &pre, &skip);
+                                  &pre, &skip, &differs);
     if (!off)
         return std::move(off).error();
-    if (e.uncompressedSize > m_limits.maxEntrySize || e.compressedSize > m_limits.maxEntrySize)
-        return zipError(ErrorCode::ZipEntryOutOfBounds, "entry '" + std::string(e.name) + "' is larger than the limit of " +
-                                                             std::to_string(m_limits.maxEntrySize) + " bytes").inFile(m_source->name());
     Loaded raw;
     if (pre.size() - skip >= e.compressedSize) {
         pre.resize(static_cast<std::size_t>(skip + e.compressedSize));
@@ -332,29 +349,19 @@ Result<ZipArchive::Loaded> ZipArchive::load(const ZipEntry& e, bool verifyCrc) c
             return zipError(ErrorCode::ZipInflateFailed, "entry '" + std::string(e.name) + "' does not inflate to its declared " +
                                                               std::to_string(out.buffer.size()) + " bytes").inFile(m_source->name());
     }
+    out.localNameDiffers = differs;
     if (verifyCrc) {
         const auto crc = static_cast<std::uint32_t>(
             crc32(0L, out.buffer.data() + out.offset, static_cast<uInt>(out.buffer.size() - out.offset)));
-        if (crc != e.crc32)
-            return zipError(ErrorCode::ZipBadCentralDirectory, "entry '" + std::string(e.name) + "' fails its CRC-32 check")
-                .inFile(m_source->name());
+        out.crcMatches = crc == e.crc32;
     }
     return out;
 }
 
 Result<std::vector<std::uint8_t>> ZipArchive::readRange(const ZipEntry& e, std::uint64_t offset, std::size_t length) const
 {
-    if (e.method != 0) {
-        auto all = read(e);
-        if (!all)
-            return std::move(all).error();
-        if (offset > all->size() || length > all->size() - offset)
-            return zipError(ErrorCode::StorageTooSmall, "entry '" + std::string(e.name) + "' has " + std::to_string(all->size()) +
-                                                             " bytes; asked for " + std::to_string(length) + " at " +
-                                                             std::to_string(offset)).inFile(m_source->name());
-        return std::vector<std::uint8_t>(all->begin() + static_cast<std::ptrdiff_t>(offset),
-                                         all->begin() + static_cast<std::ptrdiff_t>(offset + length));
-    }
+    if (e.method != 0)
+        return inflatePrefix(e, offset, length);
     if (offset > e.uncompressedSize || length > e.uncompressedSize - offset)
         return zipError(ErrorCode::StorageTooSmall, "entry '" + std::string(e.name) + "' has " +
                                                          std::to_string(e.uncompressedSize) + " bytes; asked for " +
@@ -362,13 +369,297 @@ Result<std::vector<std::uint8_t>> ZipArchive::readRange(const ZipEntry& e, std::
             .inFile(m_source->name());
     std::vector<std::uint8_t> pre;
     std::size_t skip = 0;
-    auto off = dataOffsetWithHint(e, static_cast<std::size_t>(offset + length), &pre, &skip);
+    auto off = dataOffsetWithHint(e, static_cast<std::size_t>(offset + length), &pre, &skip, nullptr);
     if (!off)
         return std::move(off).error();
     if (pre.size() - skip >= offset + length)
         return std::vector<std::uint8_t>(pre.begin() + static_cast<std::ptrdiff_t>(skip + offset),
                                          pre.begin() + static_cast<std::ptrdiff_t>(skip + offset + length));
     return m_source->read(*off + offset, length);
+}
+
+Result<std::vector<std::uint8_t>> ZipArchive::inflatePrefix(const ZipEntry& e, std::uint64_t offset, std::size_t length) const
+{
+    // A deflated storage (from a tool that re-zipped the checkpoint): inflate only up to the bytes asked
+    // for, in slices, so a score at the start of a 256 MiB storage costs a few KiB, not the whole entry.
+    if (e.method != 8)
+        return zipError(ErrorCode::ZipUnsupportedCompression, "entry '" + std::string(e.name) + "' uses compression method " +
+                                                                   std::to_string(e.method)).inFile(m_source->name());
+    if (offset > e.uncompressedSize || length > e.uncompressedSize - offset)
+        return zipError(ErrorCode::StorageTooSmall, "entry '" + std::string(e.name) + "' has " +
+                                                         std::to_string(e.uncompressedSize) + " bytes; asked for " +
+                                                         std::to_string(length) + " at " + std::to_string(offset))
+            .inFile(m_source->name());
+    auto off = dataOffset(e);
+    if (!off)
+        return std::move(off).error();
+    const std::uint64_t want = offset + length;
+    z_stream zs{};
+    if (inflateInit2(&zs, -MAX_WBITS) != Z_OK)
+        return zipError(ErrorCode::ZipInflateFailed, "zlib init failed").inFile(m_source->name());
+    std::vector<std::uint8_t> out(static_cast<std::size_t>(want));
+    std::vector<std::uint8_t> in(64 * 1024);
+    zs.next_out = out.data();
+    zs.avail_out = static_cast<uInt>(out.size());
+    std::uint64_t readAt = *off, left = e.compressedSize;
+    int rc = Z_OK;
+    while (zs.avail_out > 0 && rc == Z_OK) {
+        if (zs.avail_in == 0) {
+            if (left == 0)
+                break;
+            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, in.size()));
+            if (auto st = m_source->readAt(readAt, std::span(in.data(), n)); !st) {
+                inflateEnd(&zs);
+                return std::move(st).error().inFile(m_source->name());
+            }
+            readAt += n;
+            left -= n;
+            zs.next_in = in.data();
+            zs.avail_in = static_cast<uInt>(n);
+        }
+        rc = inflate(&zs, Z_NO_FLUSH);
+    }
+    const bool full = zs.avail_out == 0;
+    inflateEnd(&zs);
+    if (!full)
+        return zipError(ErrorCode::ZipInflateFailed, "entry '" + std::string(e.name) + "' inflates to fewer than the " +
+                                                          std::to_string(want) + " bytes asked for").inFile(m_source->name());
+    out.erase(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(offset));
+    return out;
+}
+
+std::vector<const ZipEntry*> ZipArchive::findAnyCase(std::string_view name) const
+{
+    std::vector<const ZipEntry*> out;
+    for (const auto& e : m_entries)
+        if (e.name.size() == name.size() &&
+            std::equal(e.name.begin(), e.name.end(), name.begin(), [](char a, char b) { return lower(a) == lower(b); }))
+            out.push_back(&e);
+    return out;
+}
+
+const ZipEntry* ZipArchive::locateLikeMiniz(std::string_view name) const
+{
+    // mz_zip_reader_sort_central_dir_offsets_by_filename (a heap sort of the entries by lowercased name,
+    // shorter first on a common prefix) and mz_zip_locate_file_binary_search, step by step: with names that
+    // differ only in case, which of them torch's getRecord returns depends on this exact order.
+    const std::size_t size = m_entries.size();
+    if (size == 0)
+        return nullptr;
+    auto less = [&](std::uint32_t l, std::uint32_t r) {
+        const auto a = m_entries[l].name, b = m_entries[r].name;
+        const std::size_t n = std::min(a.size(), b.size());
+        for (std::size_t i = 0; i < n; ++i)
+            if (lower(a[i]) != lower(b[i]))
+                return static_cast<unsigned char>(lower(a[i])) < static_cast<unsigned char>(lower(b[i]));
+        return a.size() < b.size();
+    };
+    std::vector<std::uint32_t> idx(size);
+    for (std::uint32_t i = 0; i < size; ++i)
+        idx[i] = i;
+    if (size > 1) {
+        for (std::size_t start = (size - 2) >> 1;; --start) {
+            std::size_t root = start;
+            for (;;) {
+                std::size_t child = (root << 1) + 1;
+                if (child >= size)
+                    break;
+                child += (child + 1 < size) && less(idx[child], idx[child + 1]);
+                if (!less(idx[root], idx[child]))
+                    break;
+                std::swap(idx[root], idx[child]);
+                root = child;
+            }
+            if (start == 0)
+                break;
+        }
+        for (std::size_t end = size - 1; end > 0; --end) {
+            std::swap(idx[end], idx[0]);
+            std::size_t root = 0;
+            for (;;) {
+                std::size_t child = (root << 1) + 1;
+                if (child >= end)
+                    break;
+                child += (child + 1 < end) && less(idx[child], idx[child + 1]);
+                if (!less(idx[root], idx[child]))
+                    break;
+                std::swap(idx[root], idx[child]);
+                root = child;
+            }
+        }
+    }
+    auto compare = [&](std::uint32_t l) {
+        const auto a = m_entries[l].name;
+        const std::size_t n = std::min(a.size(), name.size());
+        for (std::size_t i = 0; i < n; ++i)
+            if (lower(a[i]) != lower(name[i]))
+                return static_cast<int>(static_cast<unsigned char>(lower(a[i]))) -
+                       static_cast<int>(static_cast<unsigned char>(lower(name[i])));
+        return static_cast<int>(a.size()) - static_cast<int>(name.size());
+    };
+    std::int64_t lo = 0, hi = static_cast<std::int64_t>(size) - 1;
+    while (lo <= hi) {
+        const std::int64_t m = lo + ((hi - lo) >> 1);
+        const int c = compare(idx[static_cast<std::size_t>(m)]);
+        if (c == 0)
+            return &m_entries[idx[static_cast<std::size_t>(m)]];
+        if (c < 0)
+            lo = m + 1;
+        else
+            hi = m - 1;
+    }
+    return nullptr;
+}
+
+namespace {
+
+struct Descriptor {
+    std::uint32_t crc = 0;
+    std::uint64_t size = 0, uncompressed = 0;
+    std::uint64_t length = 0; // of the descriptor itself
+};
+
+/// The data descriptor that ends a streamed record whose data starts at `data`: at `data + size` when the
+/// size is known, else the first "PK\7\8" whose compressed-size field equals its distance from `data`.
+std::optional<Descriptor> findDescriptor(ByteSource& src, std::uint64_t data, std::optional<std::uint64_t> size,
+                                         std::uint64_t maxSize)
+{
+    const std::uint64_t end = src.size();
+    auto at = [&](std::uint64_t p) -> std::optional<Descriptor> {
+        std::uint8_t d[24] = {};
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(24, end - p));
+        if (n < 16 || !src.readAt(p, std::span(d, n)) || loadLE<std::uint32_t>(d) != 0x08074b50)
+            return std::nullopt;
+        const std::uint64_t dist = p - data;
+        if (loadLE<std::uint32_t>(d + 8) == dist)
+            return Descriptor{loadLE<std::uint32_t>(d + 4), dist, loadLE<std::uint32_t>(d + 12), 16};
+        if (n >= 24 && loadLE<std::uint64_t>(d + 8) == dist) // ZIP64: 8-byte sizes
+            return Descriptor{loadLE<std::uint32_t>(d + 4), dist, loadLE<std::uint64_t>(d + 16), 24};
+        return std::nullopt;
+    };
+    if (size)
+        return data + *size + 16 <= end ? at(data + *size) : std::nullopt;
+    const std::uint64_t limit = std::min(end, data + std::min<std::uint64_t>(maxSize, std::uint64_t{64} << 20) + 24);
+    std::vector<std::uint8_t> chunk(64 * 1024);
+    for (std::uint64_t p = data; p + 4 <= limit;) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(chunk.size(), limit - p));
+        if (!src.readAt(p, std::span(chunk.data(), n)))
+            return std::nullopt;
+        for (std::size_t i = 0; i + 4 <= n; ++i)
+            if (chunk[i] == 'P' && chunk[i + 1] == 'K' && chunk[i + 2] == 7 && chunk[i + 3] == 8)
+                if (auto d = at(p + i))
+                    return d;
+        p += n > 3 ? n - 3 : n; // a signature across two chunks is found in the next
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+Result<ZipArchive> ZipArchive::recover(ByteSource& src, const ZipLimits& limits,
+                                       const std::function<std::optional<std::uint64_t>(std::string_view)>& sizeOf)
+{
+    ZipArchive z;
+    z.m_source = &src;
+    z.m_limits = limits;
+    z.m_recovered = true;
+    const std::uint64_t size = src.size();
+    struct Found {
+        ZipEntry e;
+        std::size_t nameAt, nameLen;
+    };
+    std::vector<Found> found;
+    std::string names;
+    std::uint64_t off = 0;
+    std::uint8_t h[kLocalSize];
+    while (off + kLocalSize <= size && found.size() < (std::size_t{1} << 20)) {
+        if (auto st = src.readAt(off, h); !st)
+            return std::move(st).error().inFile(src.name());
+        if (loadLE<std::uint32_t>(h) != kLocalSig)
+            break; // the central directory's start, or bytes that are no entry: the walk ends here
+        ZipEntry e;
+        e.flags = loadLE<std::uint16_t>(h + 6);
+        e.method = loadLE<std::uint16_t>(h + 8);
+        e.crc32 = loadLE<std::uint32_t>(h + 14);
+        e.compressedSize = loadLE<std::uint32_t>(h + 18);
+        e.uncompressedSize = loadLE<std::uint32_t>(h + 22);
+        const std::uint16_t nameLen = loadLE<std::uint16_t>(h + 26), extraLen = loadLE<std::uint16_t>(h + 28);
+        e.localHeaderOffset = off;
+        if (off + kLocalSize + nameLen + extraLen > size) {
+            z.m_cutEntry = "(a local header)";
+            break;
+        }
+        std::vector<std::uint8_t> ne(nameLen + extraLen);
+        if (auto st = src.readAt(off + kLocalSize, ne); !st)
+            return std::move(st).error().inFile(src.name());
+        const std::string name(reinterpret_cast<const char*>(ne.data()), nameLen);
+        if (e.compressedSize == 0xFFFFFFFF || e.uncompressedSize == 0xFFFFFFFF) {
+            ByteReader x(Bytes(ne.data() + nameLen, extraLen), ErrorCode::ZipBadZip64, "file", off + kLocalSize + nameLen);
+            bool ok = false;
+            try {
+                while (x.left() >= 4) {
+                    const std::uint16_t id = x.u16(), len = x.u16();
+                    Bytes body = x.take(len, "extra field body");
+                    if (id != 0x0001)
+                        continue;
+                    ByteReader b(body, ErrorCode::ZipBadZip64, "file");
+                    if (e.uncompressedSize == 0xFFFFFFFF) e.uncompressedSize = b.u64("ZIP64 uncompressed size");
+                    if (e.compressedSize == 0xFFFFFFFF) e.compressedSize = b.u64("ZIP64 compressed size");
+                    ok = true;
+                    break;
+                }
+            } catch (const ParseFailure&) {
+                ok = false;
+            }
+            if (!ok)
+                break;
+        }
+        const std::uint64_t data = off + kLocalSize + nameLen + extraLen;
+        std::uint64_t descriptor = 0; // bytes of the data descriptor after the data
+        if ((e.flags & 0x8) && e.compressedSize == 0 && e.uncompressedSize == 0) {
+            // torch's writer streams each record and puts its CRC and sizes in a data descriptor after the
+            // data ("PK\7\8", CRC-32, sizes of 4 or 8 bytes). The size comes from the caller (a storage's
+            // numel), or a descriptor whose size field equals its own distance from the data is looked for.
+            const auto hint = sizeOf ? sizeOf(name) : std::nullopt;
+            if (hint == kStopRecovery) {
+                z.m_cutEntry = "";
+                break;
+            }
+            auto found = findDescriptor(src, data, hint, limits.maxEntrySize);
+            if (!found) {
+                z.m_cutEntry = name;
+                break;
+            }
+            e.crc32 = found->crc;
+            e.compressedSize = e.uncompressedSize = found->size;
+            descriptor = found->length;
+            if (e.method != 0) {
+                z.m_cutEntry = name; // a deflated streamed record: its uncompressed size is in the descriptor
+                e.uncompressedSize = found->uncompressed;
+            }
+        } else if (e.flags & 0x8) {
+            descriptor = 16;
+        }
+        if (data + e.compressedSize + descriptor > size) {
+            z.m_cutEntry = name;
+            break;
+        }
+        found.push_back({e, names.size(), name.size()});
+        names += name;
+        off = data + e.compressedSize + descriptor;
+    }
+    z.m_recoveredEnd = off;
+    if (found.empty())
+        return zipError(ErrorCode::ZipBadLocalHeader, "no whole local header at the start: the zip is cut off before its "
+                                                       "first entry", 0).inFile(src.name());
+    z.m_cd = BufferPool::take(names.size());
+    std::memcpy(z.m_cd.data(), names.data(), names.size());
+    z.m_entries.clear();
+    for (auto& f : found) {
+        f.e.name = std::string_view(reinterpret_cast<const char*>(z.m_cd.data()) + f.nameAt, f.nameLen);
+        z.m_entries.push_back(f.e);
+    }
+    return z;
 }
 
 } // namespace podium::zip

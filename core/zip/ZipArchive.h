@@ -20,6 +20,7 @@
 #include "util/ByteSource.h"
 #include "util/Result.h"
 
+#include <functional>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -47,6 +48,22 @@ public:
     /// Errors: ZipNoEndRecord (truncated or not a zip), ZipBadEndRecord, ZipBadZip64, ZipBadCentralDirectory.
     static Result<ZipArchive> open(ByteSource& source, const ZipLimits& limits = {});
 
+    /// A zip cut short (no end record, as a training killed inside torch.save leaves it): the entries whose
+    /// local header and data are all there, walked from the first local header on. `recovered()` is true;
+    /// `recoveredEnd()` is where the walk stopped (the first entry cut off, or the end of the file).
+    /// Errors: ZipBadLocalHeader when not even the first local header is whole.
+    /// torch's writer streams records, so their sizes are in data descriptors after the data: `sizeOf`
+    /// may say how long an entry's data is (a storage's numel times its element size), or kStopRecovery to
+    /// end the walk there; without a size a descriptor whose size field fits is looked for (cheap for
+    /// data.pkl, which torch writes first).
+    static constexpr std::uint64_t kStopRecovery = ~std::uint64_t{0};
+    static Result<ZipArchive> recover(ByteSource& source, const ZipLimits& limits = {},
+                                      const std::function<std::optional<std::uint64_t>(std::string_view)>& sizeOf = {});
+    bool recovered() const noexcept { return m_recovered; }
+    std::uint64_t recoveredEnd() const noexcept { return m_recoveredEnd; }
+    /// The name of the entry the walk stopped inside ("" when it ended between entries).
+    const std::string& cutEntry() const noexcept { return m_cutEntry; }
+
     ~ZipArchive(); ///< gives its central directory and entry vector back for the thread's next archive
     ZipArchive(ZipArchive&&) noexcept = default;
     ZipArchive& operator=(ZipArchive&&) noexcept = default;
@@ -60,12 +77,23 @@ public:
     /// The entry's bytes (inflated when deflated); `verifyCrc` checks the CRC-32.
     Result<std::vector<std::uint8_t>> read(const ZipEntry& e, bool verifyCrc = false) const;
     /// The same without moving the bytes: `buffer` from `offset` on is the entry (the local header that was
-    /// read with it stays in front). Used for data.pkl, which the pickle machine runs in place.
+    /// read with it stays in front). Used for data.pkl, which the pickle machine runs in place. Sizes over
+    /// `maxSize` are refused before anything is read or inflated. A CRC-32 mismatch is reported in
+    /// `crcMatches`, not as an error (torch reads such an entry when its CRC checks are off).
     struct Loaded {
         std::vector<std::uint8_t> buffer;
         std::size_t offset = 0;
+        bool crcMatches = true;        ///< false only when verifyCrc found a mismatch
+        bool localNameDiffers = false; ///< the local header names another entry than the central directory
     };
-    Result<Loaded> load(const ZipEntry& e, bool verifyCrc = false) const;
+    Result<Loaded> load(const ZipEntry& e, bool verifyCrc = false, std::uint64_t maxSize = ~std::uint64_t{0}) const;
+    /// Entries whose name equals `name` ignoring ASCII case (miniz's lookups are case-insensitive).
+    std::vector<const ZipEntry*> findAnyCase(std::string_view name) const;
+    /// The entry torch's PyTorchStreamReader::getRecord returns for `name`: miniz sorts the central directory
+    /// by lowercased name (a heap sort) and binary-searches it; nullptr when none matches.
+    const ZipEntry* locateLikeMiniz(std::string_view name) const;
+    /// End-record signatures in the searched tail (more than one: the last one is used, as miniz does).
+    std::size_t endRecordCandidates() const noexcept { return m_eocdCandidates; }
     /// `length` bytes at `offset` inside a stored entry (for a scalar inside a tensor storage).
     Result<std::vector<std::uint8_t>> readRange(const ZipEntry& e, std::uint64_t offset, std::size_t length) const;
 
@@ -80,7 +108,9 @@ public:
 private:
     ZipArchive() = default;
     Result<std::uint64_t> dataOffsetWithHint(const ZipEntry& e, std::size_t prefetch,
-                                             std::vector<std::uint8_t>* prefetched, std::size_t* skip) const;
+                                             std::vector<std::uint8_t>* prefetched, std::size_t* skip,
+                                             bool* localNameDiffers) const;
+    Result<std::vector<std::uint8_t>> inflatePrefix(const ZipEntry& e, std::uint64_t offset, std::size_t length) const;
 
     ByteSource* m_source = nullptr;
     ZipLimits m_limits;
@@ -88,6 +118,10 @@ private:
     std::vector<ZipEntry> m_entries;
     std::uint64_t m_cdOffset = 0, m_cdSize = 0, m_eocdOffset = 0;
     bool m_zip64 = false;
+    std::size_t m_eocdCandidates = 0;
+    bool m_recovered = false;
+    std::uint64_t m_recoveredEnd = 0;
+    std::string m_cutEntry;
 };
 
 } // namespace podium::zip

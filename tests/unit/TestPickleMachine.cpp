@@ -125,7 +125,7 @@ void TestPickleMachine::hostile_data()
     QTest::newRow("TUPLE without MARK") << std::string("\x80\x02K\x01K\x02t.") << "PickleNoMark" << 6ull;
     QTest::newRow("pop across the MARK fence") << std::string("\x80\x02K\x01(\x85.") << "PickleStackUnderflow" << 5ull;
     QTest::newRow("SETITEMS with an odd count") << std::string("\x80\x02}(K\x01u.") << "PickleStackUnderflow" << 6ull;
-    QTest::newRow("SETITEM on a list") << std::string("\x80\x02]K\x01K\x02s.") << "PickleBadType" << 7ull;
+    QTest::newRow("SETITEM on a tuple") << std::string("\x80\x02)K\x01K\x02s.") << "PickleBadType" << 7ull;
     QTest::newRow("BINUNICODE longer than the input") << "\x80\x02X\xff\xff\xff\x7f" "abc."s
                                                       << "PickleLengthExceedsInput" << 2ull;
     QTest::newRow("unknown opcode 0xff") << std::string("\x80\x02\xff.") << "PickleUnknownOpcode" << 2ull;

@@ -126,7 +126,7 @@ void TestRanking::rankingDetailRanksTheSame()
         QCOMPARE(c.detail, checkpoint::Detail::Ranking);
         QVERIFY(c.hyperParameters.is_null());
         QVERIFY(c.topLevelKeys.empty());
-        QVERIFY(c.globals.empty());
+        QVERIFY(c.audit.globals.empty());
         if (c.lightningVersion) // without one, the summary says why the file is not a Lightning checkpoint
             QCOMPARE(c.stateDict.tensors, std::size_t{0});
         for (const auto& cb : c.callbacks) {

@@ -180,19 +180,34 @@ void DetailsPanel::showFile(std::shared_ptr<const FolderState> state, const QStr
     add(sd, tr("optimizers"), QString::number(c->optimizers));
     add(sd, tr("lr schedulers"), QString::number(c->lrSchedulers));
 
-    auto* safety = section(c->hasUnsafeGlobals() ? tr("Safety: UNSAFE globals (never executed by Podium)") : tr("Safety: globals"));
-    if (c->hasUnsafeGlobals())
-        safety->setForeground(0, QColor(0xC6, 0x28, 0x28));
-    for (const auto& g : c->globals) {
-        const QString verdict = QString::fromUtf8(pickle::verdictName(g.verdict).data(), static_cast<qsizetype>(pickle::verdictName(g.verdict).size()));
-        auto* it = add(safety, QString::fromStdString(g.qualified()),
-                       verdict + (g.reason.empty() ? QString() : QStringLiteral(": ") + QString::fromStdString(g.reason)) + tr(" · ×%1").arg(g.count));
+    // The verdict of what torch.load would unpickle (never executed by Podium): every global and finding.
+    const auto& audit = c->audit;
+    const QString verdictText = QString::fromUtf8(safety::verdictName(c->verdict).data());
+    auto* safety = section(tr("Safety: %1 (never executed by Podium)").arg(verdictText.toUpper()));
+    safety->setToolTip(0, QString::fromStdString(audit.summary));
+    const QColor red(0xC6, 0x28, 0x28), orange(0xE6, 0x7E, 0x22);
+    if (c->verdict != safety::Verdict::Safe)
+        safety->setForeground(0, c->verdict == safety::Verdict::Unsafe ? red : orange);
+    add(safety, tr("verdict"), QString::fromStdString(audit.summary));
+    for (const auto& g : audit.globals) {
+        const auto vn = pickle::verdictName(g.verdict);
+        const QString verdict = QString::fromUtf8(vn.data(), static_cast<qsizetype>(vn.size()));
+        const std::string reason = g.reason.empty() && g.verdict == pickle::Verdict::Unknown ? "not on the allow-list" : g.reason;
+        auto* it = add(safety, QString::fromStdString(g.module + "." + g.name),
+                       verdict + (reason.empty() ? QString() : QStringLiteral(": ") + QString::fromStdString(reason)) +
+                           tr(" · ×%1").arg(g.count) + (g.where.empty() ? QString() : tr(" · in %1").arg(QString::fromStdString(g.where))));
         if (g.verdict == pickle::Verdict::Unsafe)
-            for (int col : {0, 1}) it->setForeground(col, QColor(0xC6, 0x28, 0x28));
+            for (int col : {0, 1}) it->setForeground(col, red);
         else if (g.verdict == pickle::Verdict::Unknown)
-            it->setForeground(1, QColor(0xE6, 0x7E, 0x22));
+            it->setForeground(1, orange);
     }
-    safety->setExpanded(c->hasUnsafeGlobals());
+    for (const auto& f : audit.findings) {
+        if (f.level == safety::Verdict::Safe)
+            continue;
+        auto* it = add(safety, tr("finding"), QString::fromStdString(f.what));
+        it->setForeground(1, f.level == safety::Verdict::Unsafe ? red : orange);
+    }
+    safety->setExpanded(c->verdict != safety::Verdict::Safe);
 }
 
 } // namespace podium::ui
