@@ -133,6 +133,14 @@ void addAuditJson(json& j, const safety::Audit& a)
     j["safe"] = a.verdict == safety::Verdict::Safe;
     j["verdict_summary"] = a.summary;
     j["container"] = a.container;
+    json pickles = json::array();
+    for (const auto& p : a.pickles) {
+        json o{{"part", p.part}, {"bytes", p.bytes}, {"sha256", p.sha256}, {"read_by_torch", p.readByTorch}};
+        if (!p.error.empty())
+            o["error"] = p.error;
+        pickles.push_back(std::move(o));
+    }
+    j["pickles"] = std::move(pickles);
     json globals = json::array();
     for (const auto& g : a.globals) {
         json o{{"module", g.module}, {"name", g.name}, {"verdict", pickle::verdictName(g.verdict)},

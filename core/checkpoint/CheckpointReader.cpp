@@ -345,7 +345,11 @@ Judged readJudged(ByteSource& src, const std::string& name, const ReadOptions& o
         c.verdict = j.audit.verdict;
         if (options.detail == Detail::Full) {
             c.audit = std::move(j.audit); // one copy of what may be 100k globals: Judged::full() finds it
-            j.audit = safety::Audit{c.audit.verdict, c.audit.container, c.audit.mainPart, {}, {}, c.audit.summary};
+            j.audit = safety::Audit{};
+            j.audit.verdict = c.audit.verdict;
+            j.audit.container = c.audit.container;
+            j.audit.mainPart = c.audit.mainPart;
+            j.audit.summary = c.audit.summary;
         } else {
             c.audit.summary = j.audit.summary;
         }

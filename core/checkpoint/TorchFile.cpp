@@ -147,6 +147,14 @@ bool isTarHeader(const std::uint8_t* block)
 
 TorchFile::Opened TorchFile::openJudged(ByteSource& src, const ReadOptions& o)
 {
+    Opened out = openUnnamed(src, o);
+    if (out.error)
+        out.error->inFile(src.name()); // every error names the file
+    return out;
+}
+
+TorchFile::Opened TorchFile::openUnnamed(ByteSource& src, const ReadOptions& o)
+{
     Opened out;
     AuditTrail& trail = out.trail;
     const std::uint64_t size = src.size();
@@ -341,6 +349,10 @@ void TorchFile::openZip(Opened& out, std::unique_ptr<CachingSource> cache, zip::
             trail.note(Verdict::Safe, "the local header of '" + std::string(e->name) +
                                           "' names another entry; torch's reader follows the central directory's entry "
                                           "(its data is what is judged)");
+        if (loaded->inflatesPast)
+            trail.note(Verdict::Safe, "'" + std::string(e->name) + "' inflates past its declared " +
+                                          std::to_string(e->uncompressedSize) + " bytes: as torch's reader does, the declared "
+                                          "size is read and judged, the rest never inflated");
         if (!loaded->crcMatches)
             trail.note(Verdict::Safe, "'" + std::string(e->name) + "' fails its CRC-32 check: torch reads these bytes when "
                                       "its CRC checks are off (and refuses the file otherwise); they are what is judged");
@@ -551,6 +563,7 @@ void TorchFile::openLegacy(Opened& out, std::unique_ptr<CachingSource> cache, co
             safety::JudgedPickle jp;
             jp.part = kParts[i];
             jp.mainObject = i == 3;
+            jp.stream = true;
             jp.doc = docs[i];
             jp.error = run.error;
             trail.pickles.push_back(std::move(jp));
@@ -712,6 +725,7 @@ void TorchFile::openTar(Opened& out, ByteSource& src, const ReadOptions& o)
         auto run = pickle::Machine::execute(buffer, 0, o.limits, "tar member");
         safety::JudgedPickle jp;
         jp.part = "tar member '" + name + "'" + (sequence ? " (its first pickle)" : "");
+        jp.stream = sequence;
         jp.mainObject = name == "pickle";
         jp.error = run.error;
         jp.doc = share(std::move(run.doc));

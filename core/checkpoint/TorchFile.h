@@ -85,6 +85,7 @@ public:
 
 private:
     TorchFile() = default;
+    static Opened openUnnamed(ByteSource& source, const ReadOptions& o);
     static void openZip(Opened& out, std::unique_ptr<CachingSource> cache, zip::ZipArchive z, const ReadOptions& o);
     static void openLegacy(Opened& out, std::unique_ptr<CachingSource> cache, const ReadOptions& o);
     static void openTar(Opened& out, ByteSource& src, const ReadOptions& o);

@@ -2,6 +2,7 @@
 #include "safety/Audit.h"
 
 #include "pickle/ValueJson.h"
+#include "util/Sha256.h"
 
 #include <algorithm>
 
@@ -104,6 +105,19 @@ Audit judge(const AuditTrail& trail, bool withPlaces)
         if (!p.doc)
             continue;
         const pickle::Document& d = *p.doc;
+        if (withPlaces) {
+            PickleReport pr;
+            pr.part = p.part;
+            pr.readByTorch = p.readByTorch;
+            const auto& buf = *d.buffer;
+            pr.bytes = (p.error ? buf.size() : d.end) - d.begin;
+            const std::size_t to = p.stream && !p.error ? d.end : buf.size();
+            if (auto h = sha256Bytes(std::span(buf.data() + d.begin, to - d.begin)))
+                pr.sha256 = *h;
+            if (p.error)
+                pr.error = p.error->describe();
+            a.pickles.push_back(std::move(pr));
+        }
         // a zip's data.pkl is the checkpoint itself: its places need no suffix; a legacy file says which pickle
         Places places(withPlaces && p.mainObject ? d.root : nullptr, p.part.ends_with("data.pkl") ? "" : p.part);
         auto placeOf = [&](std::uint64_t offset) -> std::string {

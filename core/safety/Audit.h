@@ -41,6 +41,16 @@ struct GlobalReport {
     std::uint64_t offset = 0;           ///< of its first GLOBAL/STACK_GLOBAL/INST opcode in that pickle
 };
 
+struct PickleReport {
+    std::string part;
+    bool readByTorch = true;
+    std::uint64_t bytes = 0;            ///< judged (up to STOP, or to the end of what was there when it broke)
+    std::string sha256;                 ///< of the bytes the unpickler is given: a zip entry's whole record; for a
+                                        ///< pickle read in a row with others, from its first byte to its STOP (to
+                                        ///< the end of the bytes read when it never reached one); "" if not computed
+    std::string error;                  ///< "" when it ran to STOP
+};
+
 struct Finding {
     Verdict level = Verdict::Suspicious;
     std::string what;
@@ -51,6 +61,7 @@ struct Audit {
     Verdict verdict = Verdict::Safe;
     std::string container;
     std::string mainPart;               ///< the pickle whose object torch.load returns ("" when none)
+    std::vector<PickleReport> pickles;  ///< what was judged, in the order torch.load would run it
     std::vector<GlobalReport> globals;  ///< every global of every judged pickle (torch's first)
     std::vector<Finding> findings;      ///< everything else the verdict rests on, and notes for information
     /// One line: why the verdict is what it is ("unsafe: posix.system (operating-system access) in

@@ -31,6 +31,8 @@ struct JudgedPickle {
     std::string part;              ///< "archive/data.pkl", "main pickle", "tar member 'pickle'" ...
     bool readByTorch = true;       ///< false: in the file, but torch.load never unpickles it (shown, not counted)
     bool mainObject = false;       ///< the pickle whose object torch.load returns (where-labels follow its keys)
+    bool stream = false;           ///< one of several pickles read in a row from a file (legacy): its bytes end at
+                                   ///< its STOP; else the pickle is a whole record (a zip entry)
     std::shared_ptr<const pickle::Document> doc; ///< never null once judged: globals and findings so far
     std::optional<Error> error;    ///< where and why the pickle stopped, when it did
 };

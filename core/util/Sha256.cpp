@@ -98,4 +98,25 @@ Result<std::string> sha256File(const std::string& path)
     return out;
 }
 
+Result<std::string> sha256Bytes(std::span<const std::uint8_t> bytes)
+{
+    const Crypto& c = crypto();
+    if (!c.error.empty())
+        return Error(ErrorCode::IoReadFailed, c.error);
+    EVP_MD_CTX* ctx = c.ctxNew();
+    c.init(ctx, c.sha256(), nullptr);
+    c.update(ctx, bytes.data(), bytes.size());
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    c.final(ctx, md, &len);
+    c.ctxFree(ctx);
+    static const char* hex = "0123456789abcdef";
+    std::string out;
+    for (unsigned i = 0; i < len; ++i) {
+        out += hex[md[i] >> 4];
+        out += hex[md[i] & 15];
+    }
+    return out;
+}
+
 } // namespace podium

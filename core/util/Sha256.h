@@ -4,11 +4,15 @@
 
 #include "util/Result.h"
 
+#include <cstdint>
+#include <span>
 #include <string>
 
 namespace podium {
 
 /// Lower-case hex SHA-256 of the file's contents. Errors: IoOpenFailed, IoReadFailed.
 Result<std::string> sha256File(const std::string& path);
+/// Lower-case hex SHA-256 of `bytes`. Errors: IoReadFailed when libcrypto cannot be loaded.
+Result<std::string> sha256Bytes(std::span<const std::uint8_t> bytes);
 
 } // namespace podium

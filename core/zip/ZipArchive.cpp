@@ -345,9 +345,13 @@ Result<ZipArchive::Loaded> ZipArchive::load(const ZipEntry& e, bool verifyCrc, s
         const auto produced = zs.total_out;
         inflateEnd(&zs);
         BufferPool::give(std::move(raw.buffer));
-        if (rc != Z_STREAM_END || produced != out.buffer.size())
+        // A stream that would inflate past the declared size fills the buffer and stops there: that is what
+        // torch's reader hands on (a zip bomb costs the declared size, no more). One that ends short is an error.
+        const bool full = produced == out.buffer.size() && (rc == Z_OK || rc == Z_BUF_ERROR || rc == Z_STREAM_END);
+        if (!full)
             return zipError(ErrorCode::ZipInflateFailed, "entry '" + std::string(e.name) + "' does not inflate to its declared " +
                                                               std::to_string(out.buffer.size()) + " bytes").inFile(m_source->name());
+        out.inflatesPast = rc != Z_STREAM_END;
     }
     out.localNameDiffers = differs;
     if (verifyCrc) {

@@ -85,6 +85,7 @@ public:
         std::size_t offset = 0;
         bool crcMatches = true;        ///< false only when verifyCrc found a mismatch
         bool localNameDiffers = false; ///< the local header names another entry than the central directory
+        bool inflatesPast = false;     ///< the deflate stream goes on past the declared size (kept: the declared size)
     };
     Result<Loaded> load(const ZipEntry& e, bool verifyCrc = false, std::uint64_t maxSize = ~std::uint64_t{0}) const;
     /// Entries whose name equals `name` ignoring ASCII case (miniz's lookups are case-insensitive).

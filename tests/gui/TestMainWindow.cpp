@@ -91,6 +91,7 @@ private slots:
     void actionsByObjectName();
     void largeFolderKeepsTheEventLoopResponsive();
     void aboutNamesTheLicense();
+    void safetyColumnShowsTheVerdict();
     void applyRenameAndUndoThroughActions();
     void selectingARowShowsDetailsAndHighlightsTheMarker();
     void clickingAMarkerSelectsTheRow();
@@ -195,6 +196,34 @@ void TestMainWindow::aboutNamesTheLicense()
     DialogSeam::answer = nullptr;
     QVERIFY2(text.contains("GPL-3.0-or-later"), qPrintable(text));
     QVERIFY(text.contains("GNU General Public License"));
+}
+
+void TestMainWindow::safetyColumnShowsTheVerdict()
+{
+    // A run's checkpoints plus one hostile file (copied at run time from ../shared/security, never into the
+    // project): its row says unsafe, with the global in the tooltip; the real ones are safe.
+    QTemporaryDir tmp;
+    const std::string dir = copyCheckpoints(tmp, "seed-static-name");
+    std::filesystem::copy_file(test::sharedPath("security/ps_eval_p4.ckpt"), dir + "/hostile.ckpt");
+    MainWindow w;
+    QVERIFY(openAndWait(w, tmp.path()));
+    auto* t = w.table();
+    bool sawHostile = false, sawSafe = false;
+    for (int r = 0; r < t->model()->rowCount(); ++r) {
+        const QString file = cell(t, r, RankingModel::File);
+        const QString verdict = cell(t, r, RankingModel::Safety);
+        const QString tip = t->model()->index(r, RankingModel::Safety).data(Qt::ToolTipRole).toString();
+        if (file.endsWith("hostile.ckpt")) {
+            sawHostile = true;
+            QCOMPARE(verdict, QString("unsafe"));
+            QVERIFY2(tip.contains("builtins.eval"), qPrintable(tip));
+            QVERIFY(t->model()->index(r, RankingModel::Safety).data(Qt::DecorationRole).isValid());
+        } else if (file.endsWith("best-v4.ckpt")) {
+            sawSafe = verdict == "safe";
+        }
+    }
+    QVERIFY(sawHostile);
+    QVERIFY(sawSafe);
 }
 
 void TestMainWindow::largeFolderKeepsTheEventLoopResponsive()

@@ -2,6 +2,8 @@
 #include "support/TestData.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,27 @@
 namespace podium::test {
 
 namespace fsys = std::filesystem;
+
+static std::string sharedRoot()
+{
+    if (const char* env = std::getenv("PODIUM_SHARED"); env && *env)
+        return env;
+    return std::string(PODIUM_SOURCE_DIR) + "/../shared";
+}
+
+bool haveShared()
+{
+    return fsys::is_directory(sharedRoot());
+}
+
+std::string sharedPath(const std::string& rel)
+{
+    if (!haveShared()) {
+        std::fprintf(stderr, "the shared data folder %s is missing (set PODIUM_SHARED)\n", sharedRoot().c_str());
+        std::abort();
+    }
+    return rel.empty() ? sharedRoot() : sharedRoot() + "/" + rel;
+}
 
 std::string dataPath(const std::string& rel)
 {

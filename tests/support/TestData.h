@@ -8,6 +8,12 @@
 
 namespace podium::test {
 
+/// ../shared/<rel> beside the checkout (or $PODIUM_SHARED): the wild and security corpora, the fixture trees.
+/// They are read from there, never copied into the project. Fails the test when the folder is missing.
+std::string sharedPath(const std::string& rel = {});
+/// True when ../shared exists.
+bool haveShared();
+
 /// tests/data/<rel>
 std::string dataPath(const std::string& rel = {});
 /// tests/data/fixtures/<scenario>/<rel>

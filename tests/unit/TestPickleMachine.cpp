@@ -49,7 +49,120 @@ private slots:
     void globalsAreJudgedNotRun();
     void disassembler();
     void cyclesDoNotHang();
+    void memoizeNumbersFilledSlots();
+    void frameReadsAsCPython_data();
+    void frameReadsAsCPython();
+    void python2NamesByProtocol();
+    void surrogatesLoadAsInCPython();
+    void hugeIntegersStayCheap();
+    void brokenPickleKeepsItsGlobals();
 };
+
+void TestPickleMachine::memoizeNumbersFilledSlots()
+{
+    // _pickle.c: MEMOIZE stores at memo_len (the filled slots), not at the highest index + 1. BINPUT 5 fills
+    // one slot, so MEMOIZE stores at 1 and BINGET 1 gets 'b' (a reader numbering by index would get nothing).
+    auto doc = runBytes("\x80\x04\x8c\x01" "aq\x05\x8c\x01" "b\x94" "00h\x01."s);
+    QVERIFY2(doc.ok(), doc.ok() ? "" : doc.error().message().c_str());
+    QCOMPARE((*doc)->root->text(), std::string_view("b"));
+}
+
+void TestPickleMachine::frameReadsAsCPython_data()
+{
+    QTest::addColumn<std::string>("pickle");
+    QTest::addColumn<std::string>("root");
+    QTest::addColumn<bool>("dropped");
+    // A 2-byte FRAME holding BINUNICODE and one byte of its length: CPython drops that byte and reads the
+    // length after the frame (fickling's frame-straddling case); a sequential reader reads 0x105 bytes.
+    QTest::newRow("length straddles the frame")
+        << "\x80\x04\x95\x02\x00\x00\x00\x00\x00\x00\x00X\x05\x01\x00\x00\x00z."s << std::string("z") << true;
+    // SHORT_BINBYTES reads its payload on through the frame's end (_Unpickler_ReadInto): nothing dropped.
+    QTest::newRow("bytes read on through the frame")
+        << "\x80\x04\x95\x03\x00\x00\x00\x00\x00\x00\x00" "C\x03" "abc."s << std::string("abc") << false;
+    // Reads that fit in the frame are plain reads.
+    QTest::newRow("inside the frame")
+        << "\x80\x04\x95\x04\x00\x00\x00\x00\x00\x00\x00\x8c\x01q."s << std::string("q") << false;
+}
+
+void TestPickleMachine::frameReadsAsCPython()
+{
+    QFETCH(std::string, pickle);
+    QFETCH(std::string, root);
+    QFETCH(bool, dropped);
+    auto doc = runBytes(pickle);
+    QVERIFY2(doc.ok(), doc.ok() ? "" : doc.error().message().c_str());
+    QCOMPARE(std::string((*doc)->root->text()), root);
+    QCOMPARE(!(*doc)->findings.empty(), dropped);
+    if (dropped)
+        QCOMPARE((*doc)->findings[0].verdict, Verdict::Unknown);
+}
+
+void TestPickleMachine::python2NamesByProtocol()
+{
+    // find_class maps Python 2 names only below protocol 3 (and before any PROTO, protocol 0)
+    auto p2 = runBytes("\x80\x02" "c__builtin__\nlong\n."s);
+    QVERIFY(p2.ok());
+    QCOMPARE((*p2)->globals[0].module, std::string("builtins"));
+    QCOMPARE((*p2)->globals[0].name, std::string("int"));
+    QCOMPARE((*p2)->globals[0].writtenModule, std::string("__builtin__"));
+    QCOMPARE((*p2)->globals[0].verdict, Verdict::Safe);
+    auto p0 = runBytes("c__builtin__\nset\n."s);
+    QVERIFY(p0.ok());
+    QCOMPARE((*p0)->globals[0].qualified(), std::string("builtins.set"));
+    auto p3 = runBytes("\x80\x03" "c__builtin__\nset\n."s);
+    QVERIFY(p3.ok());
+    QCOMPARE((*p3)->globals[0].module, std::string("__builtin__")); // not mapped: Python 3 has no such module
+    QVERIFY((*p3)->globals[0].verdict != Verdict::Safe);
+    auto cp = runBytes("\x80\x02" "ccPickle\nloads\n."s);
+    QVERIFY(cp.ok());
+    QCOMPARE((*cp)->globals[0].qualified(), std::string("pickle.loads"));
+    QCOMPARE((*cp)->globals[0].verdict, Verdict::Unsafe);
+}
+
+void TestPickleMachine::surrogatesLoadAsInCPython()
+{
+    // CPython decodes BINUNICODE with 'surrogatepass': an encoded surrogate (ED A0 80) loads ...
+    auto doc = runBytes("\x80\x04X\x03\x00\x00\x00\xed\xa0\x80."s);
+    QVERIFY2(doc.ok(), doc.ok() ? "" : doc.error().message().c_str());
+    // ... other malformed UTF-8 does not
+    auto bad = runBytes("\x80\x04X\x02\x00\x00\x00\xc3\x28."s);
+    QVERIFY(!bad.ok());
+    QCOMPARE(bad.error().code, ErrorCode::PickleBadArgument);
+}
+
+void TestPickleMachine::hugeIntegersStayCheap()
+{
+    // LONG4 of 64 KiB: CPython never converts it to decimal (4300-digit limit); Podium shows a summary
+    std::string p = "\x80\x02\x8b"s;
+    const std::uint32_t n = 65536;
+    p.append(reinterpret_cast<const char*>(&n), 4);
+    p.append(n - 1, '\x11');
+    p += "\x01."s;
+    auto doc = runBytes(p);
+    QVERIFY(doc.ok());
+    QCOMPARE((*doc)->root->kind, Kind::BigInt);
+    QVERIFY((*doc)->root->text().starts_with("0x"));
+    // decimal text over 4300 digits is refused as CPython refuses it
+    auto text = runBytes("L" + std::string(4301, '7') + "L\n."s);
+    QVERIFY(!text.ok());
+    QCOMPARE(text.error().code, ErrorCode::PickleBadArgument);
+}
+
+void TestPickleMachine::brokenPickleKeepsItsGlobals()
+{
+    auto o = Machine::execute(std::make_shared<const std::vector<std::uint8_t>>(
+        std::initializer_list<std::uint8_t>{0x80, 2, 'c', 'o', 's', '\n', 's', 'y', 's', 't', 'e', 'm', '\n', ')', 'R', 0xff}));
+    QVERIFY(o.error);
+    QCOMPARE(o.error->code, ErrorCode::PickleUnknownOpcode);
+    QVERIFY(o.doc);
+    QVERIFY(!o.doc->root);
+    QCOMPARE(o.doc->globals.size(), std::size_t{1});
+    QCOMPARE(o.doc->globals[0].qualified(), std::string("os.system"));
+    QCOMPARE(o.doc->globals[0].calls, 1u);
+    QCOMPARE(o.doc->globals[0].verdict, Verdict::Unsafe);
+    QVERIFY(!cpythonAlsoFails(ErrorCode::PickleNodeLimit));
+    QVERIFY(cpythonAlsoFails(o.error->code));
+}
 
 void TestPickleMachine::opcodeTableIsComplete()
 {

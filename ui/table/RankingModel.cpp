@@ -3,7 +3,9 @@
 
 #include "Session.h"
 
+#include <QApplication>
 #include <QDateTime>
+#include <QStyle>
 #include <QLocale>
 #include <QBrush>
 #include <QColor>
@@ -74,6 +76,7 @@ QVariant RankingModel::headerData(int section, Qt::Orientation o, int role) cons
     switch (section) {
     case Rank: return tr("Rank");
     case Pin: return tr("Pin");
+    case Safety: return tr("Safety");
     case File: return tr("File");
     case Score: return m_monitor.isEmpty() ? tr("Score") : m_monitor;
     case Epoch: return tr("Epoch");
@@ -97,6 +100,7 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
         switch (index.column()) {
         case Rank: return r.rank ? r.rank : std::numeric_limits<int>::max();
         case Pin: return r.pinned ? 0 : 1;
+        case Safety: return r.scanned ? static_cast<int>(r.scanned->verdict) : 0;
         case File: return QString::fromStdString(r.file);
         case Score: return r.score && !std::isnan(*r.score) ? *r.score : std::numeric_limits<double>::infinity();
         case Epoch: return r.epoch ? QVariant(static_cast<qlonglong>(*r.epoch)) : QVariant(-1ll);
@@ -110,7 +114,8 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
     }
     if (role == PathRole)
         return m_state ? m_state->folder + "/" + QString::fromStdString(r.file) : QString();
-    if (role == Qt::TextAlignmentRole && index.column() != File && index.column() != Pin && index.column() != Source && index.column() != Status)
+    if (role == Qt::TextAlignmentRole && index.column() != File && index.column() != Pin && index.column() != Safety &&
+        index.column() != Source && index.column() != Status)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::FontRole && r.rank == 1) {
         QFont f;
@@ -128,11 +133,24 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
         return tr("Pinned as best by you (%1 points to it)").arg(QString::fromStdString(m_state->pin->link));
     if (role == Qt::ToolTipRole && index.column() == Status)
         return QString::fromStdString(r.status);
+    if (index.column() == Safety && r.scanned) {
+        const auto v = r.scanned->verdict;
+        if (role == Qt::ToolTipRole)
+            return tr("%1\nNothing in a checkpoint is ever executed by Podium; this is what torch.load(weights_only=False) "
+                      "would look up and call.").arg(QString::fromStdString(r.scanned->verdictSummary));
+        if (role == Qt::DecorationRole)
+            return QApplication::style()->standardIcon(v == safety::Verdict::Unsafe       ? QStyle::SP_MessageBoxCritical
+                                                       : v == safety::Verdict::Suspicious ? QStyle::SP_MessageBoxWarning
+                                                                                          : QStyle::SP_DialogApplyButton);
+        if (role == Qt::ForegroundRole && v != safety::Verdict::Safe)
+            return QBrush(v == safety::Verdict::Unsafe ? QColor(0xC6, 0x28, 0x28) : QColor(0xE6, 0x7E, 0x22));
+    }
     if (role != Qt::DisplayRole)
         return {};
     switch (index.column()) {
     case Rank: return r.rank == 0 ? QString("–") : QString::number(r.rank);
     case Pin: return r.pinned ? QString::fromUtf8("★") : QString();
+    case Safety: return r.scanned ? QString::fromUtf8(safety::verdictName(r.scanned->verdict).data()) : QString();
     case File: return QString::fromStdString(r.file);
     case Score:
         if (!r.score) return QString("–");

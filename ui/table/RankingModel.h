@@ -2,6 +2,7 @@
 // RankingModel: one checkpoint group as a table — the ranked checkpoints, then the unranked files of the
 // group's directory with their reasons. Display text is formatted here; SortRole carries the raw value of
 // every column (numbers as numbers, NaN and absent scores last) so proxies never parse display text.
+// The Safety column shows each file's verdict (safe / suspicious / unsafe, an icon, the reasons as tooltip).
 #pragma once
 
 #include "ranking/Ranking.h"
@@ -16,7 +17,7 @@ struct FolderState;
 class RankingModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Rank, Pin, File, Score, Epoch, Step, Size, Modified, Source, Status, ColumnCount };
+    enum Column { Rank, Pin, Safety, File, Score, Epoch, Step, Size, Modified, Source, Status, ColumnCount };
     enum Role { SortRole = Qt::UserRole + 1, PathRole };
 
     explicit RankingModel(QObject* parent = nullptr);
