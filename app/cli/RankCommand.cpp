@@ -18,10 +18,12 @@ namespace {
 
 std::string modeText(const ranking::Group& g)
 {
-    std::string src = g.modeSource == "state_key" ? "from the state key"
-                      : g.modeSource == "kth_value" ? "from kth_value"
-                      : g.modeSource == "guessed"   ? "GUESSED from the name; use --mode to set it"
-                                                    : "set by --mode";
+    std::string src = g.modeSource == "state_key"          ? "from the state key"
+                      : g.modeSource == "kth_value"        ? "from kth_value"
+                      : g.modeSource == "best_model_score" ? "from best_model_score"
+                      : g.modeSource == "guessed"          ? "GUESSED from the name; use --mode to set it"
+                      : g.modeSource == "user"             ? "set by --mode"
+                                                           : g.modeSource;
     return std::string(checkpoint::modeName(g.mode)) + ", " + src;
 }
 

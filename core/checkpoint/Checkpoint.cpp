@@ -58,6 +58,11 @@ json toJson(const Checkpoint& c)
     j["global_step"] = c.globalStep ? json(*c.globalStep) : json(nullptr);
     json cbs = json::array();
     for (const auto& cb : c.callbacks) {
+        if (cb.fromTopLevelKeys) { // Lightning 0.x: not in checkpoint["callbacks"], shown beside it
+            j["top_level_callback_state"] = {{"best_model_score", scoreJson(cb.bestModelScore)},
+                                             {"best_model_path", cb.bestModelPath}};
+            continue;
+        }
         json o;
         o["state_key"] = cb.stateKey;
         o["kind"] = cb.kind;

@@ -53,6 +53,9 @@ struct CallbackState {
     std::string lastModelPath;
     std::string dirpath;
     nlohmann::json keyFields;   ///< the state key's own fields when it is a dict repr (every_n_epochs, ...)
+    /// Lightning 0.7-0.10 kept no callback state: the top-level checkpoint_callback_best_model_score /
+    /// checkpoint_callback_best_model_path (0.7: checkpoint_callback_best) are shown as this state.
+    bool fromTopLevelKeys = false;
     std::vector<std::string> warnings; ///< e.g. a score whose storage could not be read
 };
 

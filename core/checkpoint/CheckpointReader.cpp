@@ -254,8 +254,28 @@ Checkpoint interpret(const TorchFile& file, const std::string& name, Detail deta
     }
 
     const Value* cbs = root->get("callbacks");
-    if (!cbs || !cbs->isDictLike())
+    if (!cbs || !cbs->isDictLike()) {
+        // Lightning 0.7-0.10: the best score and path at the top level, no callback state.
+        const Value* bestScore = root->get("checkpoint_callback_best_model_score");
+        if (!bestScore)
+            bestScore = root->get("checkpoint_callback_best"); // 0.7
+        const Value* bestPath = root->get("checkpoint_callback_best_model_path");
+        if (bestScore || bestPath) {
+            CallbackState cb;
+            cb.stateKey = "checkpoint_callback";
+            cb.kind = "ModelCheckpoint";
+            cb.fromTopLevelKeys = true;
+            cb.modeSource = "unknown";
+            cb.bestModelScore = scores.read(bestScore, cb.warnings, "checkpoint_callback_best_model_score");
+            cb.bestModelPath = strOf(bestPath);
+            if (const auto cut = cb.bestModelPath.find_last_of("/\\"); cut != std::string::npos)
+                cb.dirpath = cb.bestModelPath.substr(0, cut);
+            for (const auto& w : cb.warnings)
+                c.warnings.push_back("checkpoint_callback: " + w);
+            c.callbacks.push_back(std::move(cb));
+        }
         return c;
+    }
     // The scores' storages sit in small records next to each other: fetch them together.
     std::vector<const pickle::TensorRef*> scoreTensors;
     auto collect = [&](const Value* v) {

@@ -38,6 +38,7 @@ struct ScannedFile {
     bool isSymlink = false;
     std::string linkTarget;    ///< the link's text as stored
     std::string linkTargetRel; ///< the target relative to the folder, when it is inside it ("" otherwise)
+    bool linkStoredAsText = false; ///< a link checked out as a plain file holding the target's name
     std::shared_ptr<const checkpoint::Checkpoint> checkpoint; ///< shared with the rescan cache, never copied
     std::optional<Error> error;
     /// The safety verdict of what torch.load would unpickle (also for a file that could not be read).

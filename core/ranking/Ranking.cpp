@@ -2,6 +2,7 @@
 #include "ranking/Ranking.h"
 
 #include "pickle/ValueJson.h"
+#include "ranking/EmbeddedPath.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,7 +13,7 @@ namespace podium::ranking {
 
 namespace {
 
-/// The last component of `p` (a view into it).
+/// The last component of a folder-relative path (a view into it).
 std::string_view baseView(std::string_view p)
 {
     const auto slash = p.rfind('/');
@@ -32,23 +33,6 @@ std::string baseOf(std::string_view p) { return std::string(baseView(p)); }
 std::string join(const std::string& dir, const std::string& name)
 {
     return dir.empty() ? name : dir + "/" + name;
-}
-
-/// An embedded absolute path, relative to the embedded dirpath (its basename when outside it). A view into
-/// `path`: the per-file loops below compare thousands of these.
-std::string_view relativeView(std::string_view path, std::string_view dirpath)
-{
-    if (!dirpath.empty()) {
-        while (dirpath.size() > 1 && dirpath.back() == '/') dirpath.remove_suffix(1);
-        if (path.size() > dirpath.size() && path.starts_with(dirpath) && path[dirpath.size()] == '/')
-            return path.substr(dirpath.size() + 1);
-    }
-    return baseView(path);
-}
-
-std::string relativeToDirpath(const std::string& path, const std::string& dirpath)
-{
-    return std::string(relativeView(path, dirpath));
 }
 
 bool isLastName(const std::string& name)
@@ -76,7 +60,7 @@ std::optional<Score> ownTopKScore(const ScannedFile& f, const checkpoint::Callba
 {
     const std::string_view name = baseView(f.relPath);
     for (const auto& [p, s] : cb.bestKModels)
-        if (relativeView(p, cb.dirpath) == name || baseView(p) == name)
+        if (relativeToDirpath(p, cb.dirpath) == name || embeddedBase(p) == name)
             return s;
     return std::nullopt;
 }
@@ -115,11 +99,12 @@ bool isNumberStart(std::string_view s, std::size_t i)
     return i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '-' || s[i] == '.' || s[i] == '+');
 }
 
-std::optional<double> numberAt(std::string_view s, std::size_t i)
+/// The number written at s[i], and how many characters it takes.
+std::optional<std::pair<double, std::size_t>> numberAt(std::string_view s, std::size_t i)
 {
-    if (s.substr(i).starts_with("nan")) return std::nan("");
-    if (s.substr(i).starts_with("inf")) return HUGE_VAL;
-    if (s.substr(i).starts_with("-inf")) return -HUGE_VAL;
+    if (s.substr(i).starts_with("nan")) return std::pair{std::nan(""), std::size_t{3}};
+    if (s.substr(i).starts_with("inf")) return std::pair{HUGE_VAL, std::size_t{3}};
+    if (s.substr(i).starts_with("-inf")) return std::pair{-HUGE_VAL, std::size_t{4}};
     std::size_t j = i;
     if (j < s.size() && (s[j] == '-' || s[j] == '+')) ++j;
     const std::size_t digitsStart = j;
@@ -139,10 +124,128 @@ std::optional<double> numberAt(std::string_view s, std::size_t i)
     std::string text(s.substr(i, j - i));
     if (!text.empty() && text.back() == '.') text.pop_back();
     try {
-        return std::stod(text);
+        return std::pair{std::stod(text), text.size()};
     } catch (...) {
         return std::nullopt;
     }
+}
+
+/// The text of the monitor's value in a file name ("0.7127"), where scoreFromFilename finds it.
+std::optional<std::string> scoreTextFromFilename(std::string_view filename, std::string_view monitor)
+{
+    std::string_view stem = filename;
+    if (stem.ends_with(".ckpt")) stem.remove_suffix(5);
+    if (monitor.empty()) return std::nullopt;
+    std::vector<std::string> names{std::string(monitor)};
+    std::string underscored(monitor);
+    std::replace(underscored.begin(), underscored.end(), '/', '_');
+    names.push_back(underscored);
+    if (const auto s = monitor.rfind('/'); s != std::string_view::npos) names.emplace_back(monitor.substr(s + 1));
+    if (const auto u = monitor.rfind('_'); u != std::string_view::npos) names.emplace_back(monitor.substr(u + 1));
+    for (const auto& n : names) {
+        for (std::size_t pos = stem.find(n); pos != std::string_view::npos; pos = stem.find(n, pos + 1)) {
+            if (pos > 0 && std::isalnum(static_cast<unsigned char>(stem[pos - 1])))
+                continue; // inside another word
+            std::size_t v = pos + n.size();
+            if (v < stem.size() && (stem[v] == '=' || stem[v] == ':')) ++v;
+            if (isNumberStart(stem, v) || stem.substr(v).starts_with("nan") || stem.substr(v).starts_with("inf"))
+                if (auto x = numberAt(stem, v))
+                    return std::string(stem.substr(v, x->second));
+        }
+    }
+    return std::nullopt;
+}
+
+/// Half a unit of the last digit a number was written with ("0.7127" -> 0.00005, "1.5e-03" -> 0.00005).
+double roundingOf(std::string_view text)
+{
+    int exponent = 0;
+    if (const auto e = text.find_first_of("eE"); e != std::string_view::npos) {
+        try {
+            exponent = std::stoi(std::string(text.substr(e + 1)));
+        } catch (...) {
+        }
+        text = text.substr(0, e);
+    }
+    int decimals = 0;
+    if (const auto dot = text.find('.'); dot != std::string_view::npos)
+        decimals = static_cast<int>(text.size() - dot - 1);
+    return 0.5 * std::pow(10.0, exponent - decimals);
+}
+
+/// The monitor's logged value for a checkpoint saved at `globalStep`: Lightning logs validation metrics at the
+/// step of the last training batch, which is global_step - 1 when the checkpoint is saved; a log written at
+/// global_step itself (manual logging, other loops) is taken first.
+std::optional<double> loggedValue(const MetricTable* metrics, const std::string& monitor, std::optional<std::int64_t> globalStep)
+{
+    if (!metrics || !globalStep)
+        return std::nullopt;
+    const auto m = metrics->find(monitor);
+    if (m == metrics->end())
+        return std::nullopt;
+    for (std::int64_t s : {*globalStep, *globalStep - 1})
+        if (auto v = m->second.find(s); v != m->second.end())
+            return v->second;
+    return std::nullopt;
+}
+
+/// A score for a file from its name, made exact from the run's metrics.csv when the logged value at its step
+/// agrees with the name's rounding (two files whose names round alike are then ordered right).
+bool scoreFromNameOrLogs(RankedEntry& e, const std::string& name, const std::string& monitor, const MetricTable* metrics)
+{
+    const auto text = scoreTextFromFilename(name, monitor);
+    const auto logged = loggedValue(metrics, monitor, e.globalStep);
+    if (text) {
+        const double named = scoreFromFilename(name, monitor).value_or(std::nan(""));
+        if (logged && !std::isnan(named) && std::fabs(*logged - named) <= roundingOf(*text) * (1 + 1e-9) + 1e-12) {
+            e.score = logged;
+            e.scoreSource = "metrics.csv";
+        } else {
+            e.score = named;
+            e.scoreSource = "filename";
+        }
+        return true;
+    }
+    if (logged) {
+        e.score = logged;
+        e.scoreSource = "metrics.csv";
+        return true;
+    }
+    return false;
+}
+
+/// "truncated (not loadable by torch): the file ends at byte N ..." — the reason a truncated file is unranked.
+std::string truncatedReason(const checkpoint::Checkpoint& c)
+{
+    std::string why = "truncated (not loadable by torch)";
+    if (c.truncation && c.truncation->offset != Error::npos)
+        why += ": the file ends at byte " + std::to_string(c.truncation->offset);
+    if (c.epoch)
+        why += "; it was epoch " + std::to_string(*c.epoch) + ", step " + std::to_string(c.globalStep.value_or(-1));
+    return why;
+}
+
+/// Why a file of a group's directory is not ranked in it.
+std::string unrankedReason(const ScannedFile& f, const checkpoint::CallbackState* groupState, const std::string& lastRel)
+{
+    const std::string name = baseOf(f.relPath);
+    if (f.checkpoint && f.checkpoint->truncated)
+        return truncatedReason(*f.checkpoint);
+    if (f.isSymlink)
+        return "link to " + (f.linkTargetRel.empty() ? f.linkTarget : f.linkTargetRel) +
+               (f.linkStoredAsText ? " (stored as a text file)" : "");
+    if (isLastName(name) || (!lastRel.empty() && lastRel == f.relPath))
+        return "last checkpoint";
+    if (f.error)
+        return "could not be read: " + std::string(errorCodeName(f.error->code));
+    if (!f.checkpoint->isLightning)
+        return "not a Lightning checkpoint";
+    const checkpoint::CallbackState* own = groupState ? f.checkpoint->callback(groupState->stateKey) : nullptr;
+    if (own && own->hasBestKModels && ownTopKScore(f, *own))
+        return "not in the embedded top-k: left over from an earlier run, or evicted";
+    if (!own)
+        return groupState ? "saved without this callback's state" : "no ModelCheckpoint state";
+    return "not in the embedded top-k";
 }
 
 } // namespace
@@ -167,7 +270,8 @@ Mode guessMode(std::string_view monitor) noexcept
     std::string m(monitor);
     std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     static constexpr std::string_view maxWords[] = {"acc", "auc", "f1", "precision", "recall", "iou", "map", "score",
-                                                    "dice", "bleu", "rouge", "r2", "psnr", "ssim", "top1", "top5"};
+                                                    "dice", "bleu", "rouge", "r2", "psnr", "ssim", "top1", "top5",
+                                                    "likelihood"};
     for (auto w : maxWords)
         if (m.find(w) != std::string::npos)
             return Mode::Max;
@@ -176,64 +280,33 @@ Mode guessMode(std::string_view monitor) noexcept
 
 std::optional<double> scoreFromFilename(std::string_view filename, std::string_view monitor)
 {
-    std::string_view stem = filename;
-    if (stem.ends_with(".ckpt")) stem.remove_suffix(5);
-    if (monitor.empty()) return std::nullopt;
-    std::vector<std::string> names{std::string(monitor)};
-    std::string underscored(monitor);
-    std::replace(underscored.begin(), underscored.end(), '/', '_');
-    names.push_back(underscored);
-    if (const auto s = monitor.rfind('/'); s != std::string_view::npos) names.emplace_back(monitor.substr(s + 1));
-    if (const auto u = monitor.rfind('_'); u != std::string_view::npos) names.emplace_back(monitor.substr(u + 1));
-    for (const auto& n : names) {
-        for (std::size_t pos = stem.find(n); pos != std::string_view::npos; pos = stem.find(n, pos + 1)) {
-            if (pos > 0 && std::isalnum(static_cast<unsigned char>(stem[pos - 1])))
-                continue; // inside another word
-            std::size_t v = pos + n.size();
-            if (v < stem.size() && (stem[v] == '=' || stem[v] == ':')) ++v;
-            if (isNumberStart(stem, v) || stem.substr(v).starts_with("nan") || stem.substr(v).starts_with("inf"))
-                if (auto x = numberAt(stem, v))
-                    return x;
-        }
-    }
-    return std::nullopt;
-}
-
-/// The monitor's logged value for a checkpoint saved at `globalStep`: Lightning logs validation metrics at the
-/// step of the last training batch, which is global_step - 1 when the checkpoint is saved; a log written at
-/// global_step itself (manual logging, other loops) is taken first.
-static std::optional<double> loggedValue(const MetricTable* metrics, const std::string& monitor, std::optional<std::int64_t> globalStep)
-{
-    if (!metrics || !globalStep)
+    const auto text = scoreTextFromFilename(filename, monitor);
+    if (!text)
         return std::nullopt;
-    const auto m = metrics->find(monitor);
-    if (m == metrics->end())
-        return std::nullopt;
-    for (std::int64_t s : {*globalStep, *globalStep - 1})
-        if (auto v = m->second.find(s); v != m->second.end())
-            return v->second;
+    if (auto x = numberAt(*text, 0))
+        return x->first;
     return std::nullopt;
 }
 
 bool wantsMetricLogs(const Ranking& r)
 {
-    for (const auto& g : r.groups)
-        if (g.stateKey.rfind("filename:", 0) == 0)
-            for (const auto& u : g.unranked)
-                if (u.reason.rfind("no value for", 0) == 0)
-                    return true;
+    for (const auto& g : r.groups) {
+        for (const auto& e : g.ranked)
+            if (e.scoreSource == "filename")
+                return true; // a rounded score the logs may make exact
+        for (const auto& u : g.unranked)
+            if (u.reason.rfind("no value for", 0) == 0)
+                return true;
+    }
     return false;
 }
 
-/// "truncated (not loadable by torch): the file ends at byte N ..." — the reason a truncated file is unranked.
-std::string truncatedReason(const checkpoint::Checkpoint& c)
+const MetricTable* RankConfig::metricsOf(const std::string& directory) const
 {
-    std::string why = "truncated (not loadable by torch)";
-    if (c.truncation && c.truncation->offset != Error::npos)
-        why += ": the file ends at byte " + std::to_string(c.truncation->offset);
-    if (c.epoch)
-        why += "; it was epoch " + std::to_string(*c.epoch) + ", step " + std::to_string(c.globalStep.value_or(-1));
-    return why;
+    if (metricsFor)
+        if (const MetricTable* t = metricsFor(directory))
+            return t;
+    return metrics;
 }
 
 Ranking rank(const ScanResult& scan, const RankConfig& cfg)
@@ -244,29 +317,6 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         if (f.error)
             r.errors.push_back({f.relPath, *f.error});
 
-    // 1. groups by identity, with every file that carries their state
-    std::map<std::string, std::vector<Carrier>, std::less<>> carriers;
-    std::vector<std::string> order;
-    for (const auto& f : scan.files) {
-        if (!f.checkpoint || f.checkpoint->truncated || (f.isSymlink && !f.linkTargetRel.empty()))
-            continue; // a truncated file's state is shown, never trusted as the authority
-        for (const auto& cb : f.checkpoint->callbacks) {
-            // the state key itself when it is Lightning >= 1.5's dict repr: no copy per file
-            const bool byClass = cb.stateKey.find('{') == std::string::npos;
-            auto it = byClass ? carriers.find(groupKeyOf(cb)) : carriers.find(std::string_view(cb.stateKey));
-            if (it == carriers.end()) {
-                it = carriers.emplace(groupKeyOf(cb), std::vector<Carrier>{}).first;
-                order.push_back(it->first);
-            }
-            it->second.push_back({&f, &cb});
-        }
-    }
-    std::sort(order.begin(), order.end());
-
-    std::set<std::string, std::less<>> dirs;
-    for (const auto& f : scan.files)
-        if (const auto d = dirView(f.relPath); !dirs.contains(d))
-            dirs.emplace(d);
     // a folder-relative name as the embedded state has it -> the file now (after Podium's own renames)
     auto resolve = [&](const std::string& rel) {
         if (cfg.renamed)
@@ -275,11 +325,80 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         return rel;
     };
 
-    for (const auto& key : order) {
-        const auto& cs = carriers[key];
-        // 2. the authority: newest carrier
-        const Carrier* auth = &cs.front();
-        for (const auto& c : cs) {
+    // 1. Groups: (the directory a state's files live in, the state key). Never a key across directories: from
+    //    Lightning 1.5 the key is monitor, mode and intervals only, so every job of a sweep writes the same one.
+    //    The directory is the carrier's own, unless another scanned directory matches more of the embedded
+    //    dirpath's tail and holds the files its state names (a/ and b/ of two callbacks; the dirpath above
+    //    sub-folders that a filename template with '/' makes).
+    struct GroupCarriers {
+        std::string directory;
+        std::string key;
+        std::vector<Carrier> carriers;
+    };
+    std::vector<GroupCarriers> found;
+    std::map<std::pair<std::string, std::string>, std::size_t> index;
+    // The scanned directories (and their ancestors), as trailing components of the folder's own path, to
+    // find which of them an embedded dirpath names: the run has moved, so only its tail can match.
+    const auto rootParts = pathComponents(scan.folder);
+    std::set<std::string> dirs;
+    for (const auto& f : scan.files)
+        for (std::string d = dirOf(f.relPath);; d = dirOf(d)) {
+            if (!dirs.insert(d).second || d.empty())
+                break;
+        }
+    auto tailMatch = [&](const std::string& dir, const std::vector<std::string_view>& dp) {
+        std::vector<std::string_view> parts(rootParts.begin(), rootParts.end());
+        const auto rel = pathComponents(dir);
+        parts.insert(parts.end(), rel.begin(), rel.end());
+        std::size_t n = 0;
+        while (n < parts.size() && n < dp.size() && parts[parts.size() - 1 - n] == dp[dp.size() - 1 - n])
+            ++n;
+        return n;
+    };
+    std::map<std::pair<std::string, std::string>, std::string> anchorCache;
+    auto anchorOf = [&](const std::string& dir, const checkpoint::CallbackState& cb) {
+        auto [it, fresh] = anchorCache.try_emplace({dir, cb.dirpath}, dir);
+        if (!fresh || cb.dirpath.empty())
+            return it->second;
+        // the carrier's own directory unless another one matches more of the embedded dirpath's tail and
+        // holds files the state names (two callbacks writing to a/ and b/ store both states in every file)
+        const auto dp = pathComponents(cb.dirpath);
+        const std::size_t own = tailMatch(dir, dp);
+        std::size_t best = own;
+        for (const auto& d : dirs) {
+            const std::size_t n = tailMatch(d, dp);
+            if (n <= best)
+                continue;
+            // when the carrier's own directory does not even end like the dirpath, the tail decides alone
+            bool holds = own == 0;
+            for (const auto& [p, s] : cb.bestKModels)
+                holds = holds || scan.find(resolve(join(d, relativeToDirpath(p, cb.dirpath))));
+            if (!cb.bestModelPath.empty())
+                holds = holds || scan.find(resolve(join(d, relativeToDirpath(cb.bestModelPath, cb.dirpath))));
+            if (holds) {
+                best = n;
+                it->second = d;
+            }
+        }
+        return it->second;
+    };
+    for (const auto& f : scan.files) {
+        if (!f.checkpoint || f.checkpoint->truncated || (f.isSymlink && !f.linkTargetRel.empty()))
+            continue; // a truncated file's state is shown, never trusted as a group's authority
+        const std::string dir = dirOf(f.relPath);
+        for (const auto& cb : f.checkpoint->callbacks) {
+            auto key = std::make_pair(anchorOf(dir, cb), groupKeyOf(cb));
+            auto [it, fresh] = index.try_emplace(key, found.size());
+            if (fresh)
+                found.push_back({key.first, key.second, {}});
+            found[it->second].carriers.push_back({&f, &cb});
+        }
+    }
+
+    for (const auto& gc : found) {
+        // 2. the authority: the newest carrier (highest global_step, then newest mtime)
+        const Carrier* auth = &gc.carriers.front();
+        for (const auto& c : gc.carriers) {
             const auto step = c.file->checkpoint->globalStep.value_or(-1), best = auth->file->checkpoint->globalStep.value_or(-1);
             if (step > best || (step == best && c.file->identity.mtimeNs > auth->file->identity.mtimeNs))
                 auth = &c;
@@ -290,112 +409,132 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         g.monitor = A.monitor;
         g.embeddedDirpath = A.dirpath;
         g.authority = auth->file->relPath;
+        g.directory = gc.directory;
         if (A.keyFields.is_object() && A.keyFields.contains("save_top_k") && A.keyFields["save_top_k"].is_number_integer())
             g.saveTopK = A.keyFields["save_top_k"].get<std::int64_t>();
         if (!cfg.monitor.empty() && g.monitor != cfg.monitor)
             continue;
+        const MetricTable* metrics = cfg.metricsOf(g.directory);
 
-        // the group's directory: where most of the names its state mentions exist
-        std::set<std::string> names;
-        for (const auto& [p, s] : A.bestKModels) names.insert(relativeToDirpath(p, A.dirpath));
-        for (const auto* p : {&A.bestModelPath, &A.lastModelPath, &A.kthBestModelPath})
-            if (!p->empty()) names.insert(relativeToDirpath(*p, A.dirpath));
-        std::size_t bestCount = 0;
-        g.directory = dirOf(auth->file->relPath);
-        for (const auto& d : dirs) {
-            std::size_t n = 0;
-            for (const auto& name : names)
-                if (scan.find(resolve(join(d, name)))) ++n;
-            if (n > bestCount || (n == bestCount && n > 0 && d == dirOf(auth->file->relPath))) {
-                bestCount = n;
-                g.directory = d;
-            }
-        }
-
-        // members: the authority's best_k_models, matched by name
         std::set<std::string> members;
-        for (const auto& [path, score] : A.bestKModels) {
-            const std::string rel = resolve(join(g.directory, relativeToDirpath(path, A.dirpath)));
-            const ScannedFile* f = scan.find(rel);
-            if (!f) {
-                g.problems.push_back("stale entry: best_k_models names '" + rel + "' (embedded " + path +
-                                     "), which is not in the folder");
-                continue;
-            }
-            members.insert(rel);
-            if (const ScannedFile* d = f->isSymlink && !f->linkTargetRel.empty() ? scan.find(f->linkTargetRel) : f;
-                d && d->checkpoint && d->checkpoint->truncated) {
-                g.unranked.push_back({rel, truncatedReason(*d->checkpoint)});
-                g.problems.push_back("top-k member '" + rel + "' is truncated: torch cannot load it");
-                continue;
-            }
-            RankedEntry e;
-            e.file = rel;
-            e.score = score;
-            e.scoreSource = "best_k_models";
+        auto addRanked = [&](const ScannedFile* f, const std::string& rel, RankedEntry e) {
             const ScannedFile* data = f->isSymlink && !f->linkTargetRel.empty() ? scan.find(f->linkTargetRel) : f;
+            if (data && data->checkpoint && data->checkpoint->truncated) {
+                g.unranked.push_back({rel, truncatedReason(*data->checkpoint), f->verdict});
+                g.problems.push_back("top-k member '" + rel + "' is truncated: torch cannot load it");
+                return;
+            }
             if (data && data->checkpoint) {
                 e.epoch = data->checkpoint->epoch;
                 e.globalStep = data->checkpoint->globalStep;
             } else {
                 g.problems.push_back("top-k member '" + rel + "' could not be read; its score comes from " + g.authority);
             }
+            e.file = rel;
+            e.verdict = data ? data->verdict : f->verdict;
             g.ranked.push_back(std::move(e));
+        };
+
+        if (A.hasBestKModels) {
+            // Lightning >= 1.5.7: the authority's best_k_models is the top-k, matched by name in the directory
+            for (const auto& [path, score] : A.bestKModels) {
+                const std::string rel = resolve(join(g.directory, relativeToDirpath(path, A.dirpath)));
+                const ScannedFile* f = scan.find(rel);
+                if (!f) {
+                    g.problems.push_back("stale entry: best_k_models names '" + rel + "' (embedded " + path +
+                                         "), which is not in the folder");
+                    continue;
+                }
+                if (!members.insert(rel).second)
+                    continue;
+                RankedEntry e;
+                e.score = score;
+                e.scoreSource = "best_k_models";
+                addRanked(f, rel, std::move(e));
+            }
+        } else {
+            // Lightning 1.0-1.5.6 keep no top-k list: each top-k file was written when it entered the top-k,
+            // so its own current_score is its score (Lightning deletes evicted files); last.ckpt holds the
+            // latest value instead and is left out. Lightning 0.x: only the best score, at the top level.
+            for (const auto& c : gc.carriers) {
+                const ScannedFile* f = c.file;
+                const std::string name = baseOf(f->relPath);
+                if (isLastName(name) || dirOf(f->relPath) != g.directory)
+                    continue;
+                RankedEntry e;
+                if (!A.fromTopLevelKeys && c.state->currentScore) {
+                    e.score = c.state->currentScore;
+                    e.scoreSource = "current_score";
+                } else if (A.fromTopLevelKeys && !A.bestModelPath.empty() &&
+                           relativeToDirpath(A.bestModelPath, A.dirpath) == name && A.bestModelScore) {
+                    e.score = A.bestModelScore;
+                    e.scoreSource = "best_model_score";
+                } else {
+                    e.globalStep = f->checkpoint->globalStep;
+                    if (!scoreFromNameOrLogs(e, name, g.monitor, metrics))
+                        continue; // listed as unranked below
+                }
+                members.insert(f->relPath);
+                addRanked(f, f->relPath, std::move(e));
+            }
         }
 
-        // everything else in the group's directory
-        // where last_model_path points (after Podium's renames), computed once
+        // everything else in the group's directory, each file once, with the reason
         const std::string lastRel = A.lastModelPath.empty()
                                         ? std::string()
                                         : resolve(join(g.directory, relativeToDirpath(A.lastModelPath, A.dirpath)));
         for (const auto& f : scan.files) {
             if (dirView(f.relPath) != g.directory || members.count(f.relPath))
                 continue;
-            const std::string name = baseOf(f.relPath);
-            std::string reason;
-            const checkpoint::CallbackState* own = f.checkpoint ? f.checkpoint->callback(A.stateKey) : nullptr;
-            if (f.checkpoint && f.checkpoint->truncated)
-                reason = truncatedReason(*f.checkpoint);
-            else if (f.isSymlink)
-                reason = "link to " + (f.linkTargetRel.empty() ? f.linkTarget : f.linkTargetRel);
-            else if (isLastName(name) || (!lastRel.empty() && lastRel == f.relPath))
-                reason = "last checkpoint";
-            else if (f.error)
-                reason = "could not be read: " + std::string(errorCodeName(f.error->code));
-            else if (!f.checkpoint->isLightning)
-                reason = "not a Lightning checkpoint";
-            else if (own && ownTopKScore(f, *own)) {
-                reason = "not in the embedded top-k: left over from an earlier run, or evicted";
+            std::string reason = unrankedReason(f, &A, lastRel);
+            if (!A.hasBestKModels && reason == "not in the embedded top-k")
+                reason = A.fromTopLevelKeys ? "no score: not the best_model_path, and none in its name or the logs"
+                                            : "no current_score in the file";
+            if (A.hasBestKModels && reason.starts_with("not in the embedded top-k: left over"))
                 g.problems.push_back("extra file: '" + f.relPath + "' was a top-k save but is not in the newest best_k_models");
-            } else if (!own)
-                reason = "saved without this callback's state";
-            else
-                reason = "not in the embedded top-k";
-            g.unranked.push_back({f.relPath, reason});
+            g.unranked.push_back({f.relPath, reason, f.verdict});
         }
 
+        // the mode: the state key's; else kth_value; else (no top-k list) best_model_score is the minimum or
+        // the maximum of the members' scores; else guessed from the name
         Mode fileMode = A.mode;
         std::string fileModeSource = A.modeSource;
+        if (fileMode == Mode::Unknown && A.bestModelScore && !std::isnan(*A.bestModelScore) && g.ranked.size() >= 2) {
+            double lo = INFINITY, hi = -INFINITY;
+            for (const auto& e : g.ranked)
+                if (e.score && !std::isnan(*e.score)) {
+                    lo = std::min(lo, *e.score);
+                    hi = std::max(hi, *e.score);
+                }
+            if (lo < hi && *A.bestModelScore == lo) {
+                fileMode = Mode::Min;
+                fileModeSource = "best_model_score";
+            } else if (lo < hi && *A.bestModelScore == hi) {
+                fileMode = Mode::Max;
+                fileModeSource = "best_model_score";
+            }
+        }
         finish(g, cfg, fileMode, fileModeSource);
         if (!A.bestModelPath.empty() && !g.ranked.empty()) {
             const std::string best = resolve(join(g.directory, relativeToDirpath(A.bestModelPath, A.dirpath)));
-            if (best != g.ranked.front().file)
-                g.problems.push_back("best_model_path names '" + best + "' but rank 1 is '" + g.ranked.front().file + "'");
+            if (best != g.ranked.front().file) {
+                if (!scan.find(best))
+                    g.problems.push_back("best_model_path names '" + relativeToDirpath(A.bestModelPath, A.dirpath) +
+                                         "', which is not in this directory (a run resumed from another folder?)");
+                else
+                    g.problems.push_back("best_model_path names '" + best + "' but rank 1 is '" + g.ranked.front().file + "'");
+            }
         }
         r.groups.push_back(std::move(g));
     }
 
-    std::stable_sort(r.groups.begin(), r.groups.end(), [](const Group& a, const Group& b) {
-        return a.directory != b.directory ? a.directory < b.directory : a.stateKey < b.stateKey;
-    });
-
-    // 3. checkpoints without callback state (save_weights_only=True): scores from names or logs
-    std::vector<const ScannedFile*> bare;
+    // 3. checkpoints without callback state (save_weights_only=True): scores from names or logs, per directory
+    std::map<std::string, std::vector<const ScannedFile*>> bareByDir;
     for (const auto& f : scan.files)
         if (f.checkpoint && f.checkpoint->isLightning && f.checkpoint->callbacks.empty() && !f.isSymlink &&
             !f.checkpoint->truncated)
-            bare.push_back(&f);
-    if (!bare.empty()) {
+            bareByDir[dirOf(f.relPath)].push_back(&f);
+    for (const auto& [dir, bare] : bareByDir) {
         std::string monitor = cfg.monitor;
         if (monitor.empty()) {
             // the most common `name=value` key in the file names, other than epoch and step
@@ -416,40 +555,54 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
             for (const auto& [k, n] : counts)
                 if (n > best) { best = n; monitor = k; }
         }
-        if (!monitor.empty()) {
-            Group g;
-            g.stateKey = "filename:" + monitor;
-            g.monitor = monitor;
-            std::set<std::string> gdirs;
-            for (const auto* f : bare) gdirs.insert(dirOf(f->relPath));
-            g.directory = gdirs.size() == 1 ? *gdirs.begin() : std::string();
-            for (const auto* f : bare) {
-                const std::string name = baseOf(f->relPath);
-                if (isLastName(name)) {
-                    g.unranked.push_back({f->relPath, "last checkpoint"});
-                    continue;
-                }
-                RankedEntry e;
-                e.file = f->relPath;
-                e.epoch = f->checkpoint->epoch;
-                e.globalStep = f->checkpoint->globalStep;
-                if (auto s = scoreFromFilename(name, monitor)) {
-                    e.score = s;
-                    e.scoreSource = "filename";
-                } else if (auto logged = loggedValue(cfg.metrics, monitor, e.globalStep)) {
-                    e.score = logged;
-                    e.scoreSource = "metrics.csv";
-                } else {
-                    g.unranked.push_back({f->relPath, "no value for '" + monitor + "' in the file name or the logs"});
-                    continue;
-                }
-                g.ranked.push_back(std::move(e));
+        if (monitor.empty())
+            continue;
+        const bool hasGroup = std::any_of(r.groups.begin(), r.groups.end(), [&](const Group& g) { return g.directory == dir; });
+        Group g;
+        g.stateKey = "filename:" + monitor;
+        g.monitor = monitor;
+        g.directory = dir;
+        const MetricTable* metrics = cfg.metricsOf(dir);
+        for (const auto* f : bare) {
+            const std::string name = baseOf(f->relPath);
+            if (isLastName(name)) {
+                g.unranked.push_back({f->relPath, "last checkpoint", f->verdict});
+                continue;
             }
-            g.problems.push_back("no ModelCheckpoint state in these files (save_weights_only=True?): scores come from "
-                                 "file names or logs");
-            finish(g, cfg, Mode::Unknown, "");
-            r.groups.push_back(std::move(g));
+            RankedEntry e;
+            e.file = f->relPath;
+            e.epoch = f->checkpoint->epoch;
+            e.globalStep = f->checkpoint->globalStep;
+            e.verdict = f->verdict;
+            if (!scoreFromNameOrLogs(e, name, monitor, metrics)) {
+                g.unranked.push_back({f->relPath, "no value for '" + monitor + "' in the file name or the logs", f->verdict});
+                continue;
+            }
+            g.ranked.push_back(std::move(e));
         }
+        if (!hasGroup) // the directory's other files (links, unreadable ones) belong here
+            for (const auto& f : scan.files)
+                if (dirView(f.relPath) == dir && std::find(bare.begin(), bare.end(), &f) == bare.end())
+                    g.unranked.push_back({f.relPath, unrankedReason(f, nullptr, ""), f.verdict});
+        g.problems.push_back("no ModelCheckpoint state in these files (save_weights_only=True?): scores come from "
+                             "file names or logs");
+        finish(g, cfg, Mode::Unknown, "");
+        r.groups.push_back(std::move(g));
+    }
+
+    std::stable_sort(r.groups.begin(), r.groups.end(), [](const Group& a, const Group& b) {
+        return a.directory != b.directory ? a.directory < b.directory : a.stateKey < b.stateKey;
+    });
+
+    // 4. Every checkpoint appears: files of a directory without any group are listed on their own, unless the
+    //    user asked for one monitor (then other groups are left out on purpose).
+    if (cfg.monitor.empty()) {
+        std::set<std::string, std::less<>> covered;
+        for (const auto& g : r.groups)
+            covered.insert(g.directory);
+        for (const auto& f : scan.files)
+            if (!f.error && !covered.count(dirView(f.relPath)))
+                r.unranked.push_back({f.relPath, unrankedReason(f, nullptr, ""), f.verdict});
     }
     return r;
 }
@@ -465,16 +618,19 @@ nlohmann::json toJson(const Group& g)
     o["directory"] = g.directory;
     o["embedded_dirpath"] = g.embeddedDirpath;
     o["authority"] = g.authority;
+    if (!g.run.empty())
+        o["run"] = g.run;
     json ranked = json::array();
     for (const auto& e : g.ranked)
         ranked.push_back({{"rank", e.rank}, {"file", e.file}, {"score", checkpoint::scoreJson(e.score)},
                           {"score_source", e.scoreSource},
                           {"epoch", e.epoch ? json(*e.epoch) : json(nullptr)},
-                          {"global_step", e.globalStep ? json(*e.globalStep) : json(nullptr)}});
+                          {"global_step", e.globalStep ? json(*e.globalStep) : json(nullptr)},
+                          {"verdict", safety::verdictName(e.verdict)}});
     o["ranked"] = std::move(ranked);
     json unranked = json::array();
     for (const auto& u : g.unranked)
-        unranked.push_back({{"file", u.file}, {"reason", u.reason}});
+        unranked.push_back({{"file", u.file}, {"reason", u.reason}, {"verdict", safety::verdictName(u.verdict)}});
     o["unranked"] = std::move(unranked);
     o["problems"] = g.problems;
     return o;
@@ -496,6 +652,10 @@ nlohmann::json toJson(const Ranking& r)
     for (const auto& g : r.groups)
         groups.push_back(toJson(g));
     j["groups"] = std::move(groups);
+    nlohmann::json unranked = nlohmann::json::array();
+    for (const auto& u : r.unranked)
+        unranked.push_back({{"file", u.file}, {"reason", u.reason}, {"verdict", safety::verdictName(u.verdict)}});
+    j["unranked"] = std::move(unranked);
     j["errors"] = errorsJson(r);
     return j;
 }

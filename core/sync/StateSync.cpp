@@ -5,6 +5,7 @@
 #include "fs/FileSource.h"
 #include "pickle/PicklePatch.h"
 #include "rename/RenameExecutor.h"
+#include "ranking/EmbeddedPath.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -74,15 +75,27 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
         if (oldDir.empty())
             continue;
         const std::string newDir = config.rebase ? here : oldDir;
+        // Paths written on Windows (`d:\run\checkpoints\x.ckpt`) are split on both separators; a rebase
+        // writes the folder's POSIX location, a rename alone keeps the embedded directory and its separator.
+        const bool oldWindows = ranking::isWindowsPath(oldDir);
+        const auto oldParts = ranking::pathComponents(oldDir);
         auto mapPath = [&](std::string_view p) -> std::string {
             if (p == oldDir)
                 return newDir;
-            if (p.size() > oldDir.size() + 1 && p.substr(0, oldDir.size()) == oldDir && p[oldDir.size()] == '/') {
-                std::string name(p.substr(oldDir.size() + 1));
+            const auto parts = ranking::pathComponents(p);
+            if (parts.size() > oldParts.size() && std::equal(oldParts.begin(), oldParts.end(), parts.begin()) &&
+                (oldWindows || (p.size() > oldDir.size() && p.starts_with(oldDir)))) {
+                std::string name;
+                for (std::size_t i = oldParts.size(); i < parts.size(); ++i)
+                    name += (name.empty() ? "" : "/") + std::string(parts[i]);
                 if (config.renamed)
                     if (auto r = config.renamed->find(name); r != config.renamed->end())
                         name = r->second;
-                return newDir + "/" + name;
+                if (!config.rebase && oldWindows) {
+                    std::replace(name.begin(), name.end(), '/', '\\');
+                    return oldDir + (oldDir.ends_with('\\') || oldDir.ends_with('/') ? "" : "\\") + name;
+                }
+                return newDir + (newDir.ends_with('/') ? "" : "/") + name;
             }
             return std::string(p);
         };
