@@ -112,6 +112,10 @@ def main():
     for k in ("callbacks", "optimizer_states", "lr_schedulers", "loops"):
         wo.pop(k, None)
     torch.save(wo, os.path.join(OUT, "weights-only.ckpt"))
+    # 10b. the same at other steps (a run's metrics.csv tells files apart whose names round alike)
+    for step in (16, 24):
+        ws = dict(wo, global_step=step, epoch=step // 4 - 1)
+        torch.save(ws, os.path.join(OUT, f"weights-only-step{step}.ckpt"))
 
     # 11. Lightning 1.4: callbacks keyed by the class itself, no mode in the key, kth_value = -inf (max)
     mod = types.ModuleType("pytorch_lightning.callbacks.model_checkpoint")

@@ -4,6 +4,9 @@
 #include "support/TestData.h"
 
 #include "checkpoint/CheckpointReader.h"
+#include <fstream>
+#include <QTemporaryDir>
+#include "ranking/Ranking.h"
 
 #include <QtTest>
 #include <cmath>
@@ -32,6 +35,8 @@ Checkpoint mustRead(const std::string& rel)
 
 } // namespace
 
+Q_DECLARE_METATYPE(std::string)
+
 class TestCheckpointReader : public QObject {
     Q_OBJECT
 private slots:
@@ -53,6 +58,8 @@ private slots:
     void stateKeyParsing();
     void readsFewBytes();
     void shardedDirectory();
+    void truncatedAtSeveralOffsets_data();
+    void truncatedAtSeveralOffsets();
 };
 
 void TestCheckpointReader::fixtures_data()
@@ -359,6 +366,69 @@ void TestCheckpointReader::shardedDirectory()
     auto r = readCheckpoint((dir.path() + "/sharded.ckpt").toStdString());
     QVERIFY(!r.ok());
     QCOMPARE(r.error().code, ErrorCode::ShardedCheckpointDirectory);
+}
+
+void TestCheckpointReader::truncatedAtSeveralOffsets_data()
+{
+    QTest::addColumn<std::string>("source");
+    QTest::addColumn<double>("fraction");
+    for (const char* src : {"fixtures/seed-static-name/checkpoints/best-v4.ckpt", "generated/legacy-p2.ckpt"})
+        for (double f : {0.02, 0.3, 0.45, 0.6, 0.8, 0.95, 0.999})
+            QTest::newRow((std::string(src).substr(std::string(src).rfind('/') + 1) + " at " + std::to_string(f)).c_str())
+                << test::dataPath(src) << f;
+}
+
+void TestCheckpointReader::truncatedAtSeveralOffsets()
+{
+    // A training killed inside torch.save: the file ends early. Never a readable checkpoint; read from what
+    // survived (a zip's local headers, a legacy file's pickles) with its epoch and step when data.pkl did.
+    QFETCH(std::string, source);
+    QFETCH(double, fraction);
+    const auto whole = test::readFile(source);
+    const auto reference = readCheckpoint(source);
+    QVERIFY(reference.ok());
+    const std::size_t cut = static_cast<std::size_t>(static_cast<double>(whole.size()) * fraction);
+    QTemporaryDir tmp;
+    const std::string path = tmp.path().toStdString() + "/cut.ckpt";
+    {
+        std::ofstream out(path, std::ios::binary);
+        out.write(reinterpret_cast<const char*>(whole.data()), static_cast<std::streamsize>(cut));
+    }
+    const auto r = readJudged(path);
+    if (r.checkpoint) {
+        QVERIFY(r.checkpoint->truncated);
+        QVERIFY(r.checkpoint->truncation);
+        const auto code = r.checkpoint->truncation->code;
+        QVERIFY(code == ErrorCode::TruncatedZip || code == ErrorCode::TruncatedLegacy);
+        QCOMPARE(r.checkpoint->truncation->offset, std::uint64_t{cut});
+        QCOMPARE(r.checkpoint->epoch, reference->epoch);
+        QCOMPARE(r.checkpoint->globalStep, reference->globalStep);
+        QCOMPARE(r.checkpoint->callbacks.size(), reference->callbacks.size());
+        // inspect --json: error (Truncated..., the offset where it ends), truncated, epoch, global_step, callbacks
+        const auto j = toJson(*r.checkpoint);
+        QCOMPARE(j["truncated"], true);
+        QVERIFY(j["error"]["code"].get<std::string>().starts_with("Truncated"));
+        QCOMPARE(j["error"]["offset"].get<std::uint64_t>(), std::uint64_t{cut});
+        QCOMPARE(j["epoch"], nlohmann::json(*reference->epoch));
+        // and a ranking lists it, unranked, as truncated
+        ranking::FolderScanner scanner;
+        auto scan = scanner.scan(tmp.path().toStdString());
+        QVERIFY(scan);
+        const auto rk = ranking::rank(*scan);
+        bool listed = false;
+        for (const auto& g : rk.groups)
+            for (const auto& u : g.unranked)
+                listed = listed || (u.file == "cut.ckpt" && u.reason.starts_with("truncated"));
+        for (const auto& u : rk.unranked)
+            listed = listed || (u.file == "cut.ckpt" && u.reason.starts_with("truncated"));
+        QVERIFY(listed);
+    } else {
+        QVERIFY(r.error);
+        QVERIFY2(r.error->code == ErrorCode::TruncatedZip || r.error->code == ErrorCode::TruncatedLegacy ||
+                     r.error->code == ErrorCode::PickleTruncated || r.error->code == ErrorCode::PickleNoStop,
+                 r.error->message().c_str());
+        QVERIFY(r.error->message().find("cut.ckpt") != std::string::npos);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestCheckpointReader)

@@ -3,9 +3,11 @@
 // scenarios built here: weights-only files, NaN scores, ties, stale entries, extra files, links, rescans.
 #include "support/TestData.h"
 
+#include "ranking/EmbeddedPath.h"
 #include "ranking/Ranking.h"
 
 #include <QtTest>
+#include <fstream>
 #include <cmath>
 #include <filesystem>
 #include <unistd.h>
@@ -52,6 +54,8 @@ private slots:
     void extraFile();
     void symlinkIsALink();
     void weightsOnlyFromFilenames();
+    void exactScoresFromTheLogs();
+    void windowsPathsRank();
     void nanSortsLast();
     void tiesKeepEarlierStep();
     void modeOverrideAndGuess();
@@ -63,34 +67,48 @@ private slots:
 
 void TestRanking::fixturesMatchTruth_data()
 {
-    QTest::addColumn<QString>("scenario");
-    for (const auto& s : test::scenarios())
-        if (s != "broken")
-            QTest::newRow(s.c_str()) << QString::fromStdString(s);
+    // Every single-run scenario of ../shared/fixtures (real runs of Lightning 1.3.8, 1.5.6, 1.6.5, 2.1.4 and
+    // 2.2.5, their truth computed by Lightning itself), read from there.
+    QTest::addColumn<QString>("folder");
+    for (const auto& e : fsys::directory_iterator(test::sharedPath("fixtures"))) {
+        const auto truthFile = e.path() / "truth.json";
+        if (!fsys::exists(truthFile) || e.path().filename() == "broken")
+            continue;
+        std::ifstream in(truthFile);
+        const auto t = nlohmann::json::parse(in);
+        if (t.contains("callbacks") && !t["callbacks"].empty())
+            QTest::newRow(e.path().filename().c_str()) << QString::fromStdString(e.path().string());
+    }
 }
 
 void TestRanking::fixturesMatchTruth()
 {
-    QFETCH(QString, scenario);
-    const auto truth = test::truth(scenario.toStdString());
-    const Ranking r = rankFolder(test::fixturePath(scenario.toStdString()));
+    QFETCH(QString, folder);
+    std::ifstream in(folder.toStdString() + "/truth.json");
+    const auto truth = nlohmann::json::parse(in);
+    const Ranking r = rankFolder(folder.toStdString());
     QVERIFY(r.errors.empty());
     QCOMPARE(r.groups.size(), truth["callbacks"].size());
     for (const auto& cb : truth["callbacks"]) {
+        // a group is (directory, state key): every job of a sweep writes the same key
+        const std::string firstPath = cb["ranked"].empty() ? std::string() : cb["ranked"][0]["path"].get<std::string>();
+        const std::string dir = firstPath.substr(0, firstPath.rfind('/') == std::string::npos ? 0 : firstPath.rfind('/'));
         const Group* g = nullptr;
         for (const auto& gg : r.groups)
-            if (gg.stateKey == cb["state_key"].get<std::string>()) g = &gg;
+            if (gg.stateKey == cb["state_key"].get<std::string>() && (firstPath.empty() || gg.directory == dir)) g = &gg;
         QVERIFY2(g, cb["state_key"].get<std::string>().c_str());
         QCOMPARE(g->monitor, cb["monitor"].get<std::string>());
         QCOMPARE(std::string(checkpoint::modeName(g->mode)), cb["mode"].get<std::string>());
-        QCOMPARE(g->modeSource, std::string("state_key"));
+        // Lightning before 1.5.7 keeps no top-k list: each file's own current_score; 1.3/1.4 keep no mode
+        const bool byClass = g->stateKey.find('{') == std::string::npos;
+        QCOMPARE(g->modeSource, std::string(byClass ? "best_model_score" : "state_key"));
         QCOMPARE(g->ranked.size(), cb["ranked"].size());
         for (std::size_t i = 0; i < g->ranked.size(); ++i) {
             const auto& t = cb["ranked"][i];
             QCOMPARE(g->ranked[i].rank, t["rank"].get<int>());
             QCOMPARE(g->ranked[i].file, t["path"].get<std::string>());
             QCOMPARE(g->ranked[i].score.value_or(NAN), test::truthScore(t["score"]));
-            QCOMPARE(g->ranked[i].scoreSource, std::string("best_k_models"));
+            QVERIFY(g->ranked[i].scoreSource == "best_k_models" || g->ranked[i].scoreSource == "current_score");
         }
         QVERIFY2(g->problems.empty(), g->problems.empty() ? "" : g->problems.front().c_str());
     }
@@ -257,6 +275,50 @@ void TestRanking::weightsOnlyFromFilenames()
     const Ranking r3 = rankFolder(tmp3.path().toStdString(), c3);
     QCOMPARE(r3.groups.at(0).ranked.at(0).scoreSource, std::string("metrics.csv"));
     QCOMPARE(r3.groups.at(0).ranked.at(0).score.value_or(0), 0.5);
+}
+
+void TestRanking::exactScoresFromTheLogs()
+{
+    // Two names that round alike (val_loss=0.7127): the run's metrics.csv, logged at global_step - 1, agrees
+    // with each name's rounding and orders them; a logged value that does not agree leaves the name's.
+    QTemporaryDir tmp;
+    const std::string dir = tmp.path().toStdString();
+    fsys::copy(test::dataPath("generated/weights-only-step16.ckpt"), dir + "/epoch=3-step=16-val_loss=0.7127.ckpt");
+    fsys::copy(test::dataPath("generated/weights-only-step24.ckpt"), dir + "/epoch=5-step=24-val_loss=0.7127.ckpt");
+    const Ranking byName = rankFolder(dir);
+    QCOMPARE(byName.groups.at(0).ranked.at(0).file, std::string("epoch=3-step=16-val_loss=0.7127.ckpt")); // a tie: earlier first
+    QCOMPARE(byName.groups.at(0).ranked.at(0).scoreSource, std::string("filename"));
+    QVERIFY(wantsMetricLogs(byName));
+    MetricTable metrics{{"val_loss", {{15, 0.71274}, {23, 0.71266}}}};
+    RankConfig cfg;
+    cfg.metricsFor = [&](const std::string&) { return &metrics; };
+    const Ranking exact = rankFolder(dir, cfg);
+    const auto& g = exact.groups.at(0);
+    QCOMPARE(g.ranked.at(0).file, std::string("epoch=5-step=24-val_loss=0.7127.ckpt"));
+    QCOMPARE(g.ranked.at(0).score.value_or(0), 0.71266);
+    QCOMPARE(g.ranked.at(0).scoreSource, std::string("metrics.csv"));
+    MetricTable other{{"val_loss", {{15, 0.9}, {23, 0.2}}}}; // some other run's numbers: not used
+    cfg.metricsFor = [&](const std::string&) { return &other; };
+    const Ranking wrong = rankFolder(dir, cfg);
+    QCOMPARE(wrong.groups.at(0).ranked.at(0).scoreSource, std::string("filename"));
+}
+
+void TestRanking::windowsPathsRank()
+{
+    // A real run written on Windows (../shared/wild): its best_k_models says d:\...\checkpoints\model-....ckpt
+    const std::string folder = test::sharedPath("wild/JeffAsDRK__Semana_2_AS/lightning_logs/version_3/checkpoints");
+    const Ranking r = rankFolder(folder);
+    QCOMPARE(r.groups.size(), std::size_t{1});
+    const auto& g = r.groups[0];
+    QCOMPARE(g.ranked.size(), std::size_t{5});
+    QCOMPARE(g.ranked[0].file, std::string("model-epoch=24-val_loss=0.41-1.ckpt"));
+    QVERIFY2(g.problems.empty(), g.problems.empty() ? "" : g.problems[0].c_str());
+    for (const auto& u : g.unranked)
+        QCOMPARE(u.file, std::string("last.ckpt"));
+    QCOMPARE(relativeToDirpath("C:/runs\\x\\model.ckpt", "C:\\runs\\x"), std::string("model.ckpt"));
+    QCOMPARE(relativeToDirpath("\\\\server\\share\\ck\\a.ckpt", "\\\\server\\share\\ck"), std::string("a.ckpt"));
+    QCOMPARE(relativeToDirpath("d:\\Run\\sub\\a.ckpt", "d:\\Run"), std::string("sub/a.ckpt"));
+    QCOMPARE(relativeToDirpath("/data/x/a.ckpt", "/data/y"), std::string("a.ckpt"));
 }
 
 void TestRanking::nanSortsLast()

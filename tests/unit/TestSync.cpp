@@ -74,6 +74,7 @@ private slots:
     void crashAtEveryPointRecovers();
     void undoRestoresTheOriginalBytes();
     void pinSetsBestModelPathOnly();
+    void windowsPathsRebaseToPosix();
 };
 
 void TestSync::patchStringsKeepsEverythingElse()
@@ -293,6 +294,40 @@ void TestSync::pinSetsBestModelPathOnly()
         QCOMPARE(a.kthBestModelPath, before.callbacks[0].kthBestModelPath);
         QCOMPARE(a.lastModelPath, before.callbacks[0].lastModelPath);
     }
+}
+
+void TestSync::windowsPathsRebaseToPosix()
+{
+    // A run written on Windows (../shared/wild, copied to a temporary folder at run time): --rebase writes the
+    // folder's POSIX location for every embedded path; undo restores the original bytes.
+    QTemporaryDir tmp;
+    const std::string dir = tmp.path().toStdString() + "/checkpoints";
+    fsys::copy(test::sharedPath("wild/JeffAsDRK__Semana_2_AS/lightning_logs/version_3/checkpoints"), dir);
+    for (const auto& e : fsys::directory_iterator(dir)) {
+        fsys::permissions(e.path(), fsys::perms::owner_write, fsys::perm_options::add);
+        fsys::last_write_time(e.path(), fsys::file_time_type::clock::now() - std::chrono::hours(1));
+    }
+    const std::string file = dir + "/model-epoch=24-val_loss=0.41-1.ckpt";
+    const std::string original = slurp(file);
+    const auto before = readBack(file);
+    QVERIFY(before.callbacks.at(0).dirpath.find('\\') != std::string::npos);
+    sync::SyncConfig cfg;
+    cfg.rebase = true;
+    const auto plan = sync::planSync(dir, cfg);
+    QVERIFY(plan.files.size() >= 5);
+    sync::SyncExecutor ex;
+    auto rep = ex.apply(plan);
+    QVERIFY2(bool(rep), rep ? "" : rep.error().message().c_str());
+    const auto after = readBack(file);
+    const std::string here = fsys::absolute(dir).lexically_normal().string();
+    const auto& a = after.callbacks.at(0);
+    QCOMPARE(a.dirpath, here);
+    QCOMPARE(a.bestModelPath, here + "/model-epoch=24-val_loss=0.41-1.ckpt");
+    for (const auto& [p, score] : a.bestKModels)
+        QVERIFY2(p.starts_with(here + "/") && p.find('\\') == std::string::npos, p.c_str());
+    auto undone = sync::undoLast(fs::FileSystem::real(), fsys::absolute(dir).string());
+    QVERIFY2(bool(undone), undone ? "" : undone.error().message().c_str());
+    QCOMPARE(slurp(file), original);
 }
 
 QTEST_GUILESS_MAIN(TestSync)
