@@ -72,6 +72,7 @@ std::unique_ptr<Command> makeManifestCommand();
 std::unique_ptr<Command> makeMetricsCommand();
 std::unique_ptr<Command> makeSyncCommand();
 std::unique_ptr<Command> makeAuditCommand();
+std::unique_ptr<Command> makeRunsCommand();
 
 std::vector<std::unique_ptr<Command>> makeCommands()
 {
@@ -81,6 +82,7 @@ std::vector<std::unique_ptr<Command>> makeCommands()
     v.push_back(makeDisCommand());
     v.push_back(makeRankCommand());
     v.push_back(makePathCommand());
+    v.push_back(makeRunsCommand());
     v.push_back(makeRenameCommand());
     v.push_back(makeUndoCommand());
     v.push_back(makeRecoverCommand());

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "ranking/Ranking.h"
+#include "runs/RunTree.h"
 
 #include <CLI/CLI.hpp>
 #include <iosfwd>
@@ -14,6 +15,8 @@ struct FolderResult {
     ranking::ScanResult scan;
     ranking::Ranking ranking;
     std::map<std::string, std::string> renamed; ///< folder-relative: Podium's renames from the history
+    runs::RunTree runs;                          ///< the runs of the tree (groups know theirs)
+    std::map<std::string, ranking::MetricTable> metricsByRun; ///< each run's own logs, by run name
 };
 
 struct FolderArgs {
@@ -23,9 +26,13 @@ struct FolderArgs {
     std::string mode;
 
     void add(CLI::App* sub);
-    /// Scans (recursively when asked, or when DIR has no checkpoint of its own) and ranks.
-    Result<FolderResult> run() const;
+    /// Scans (recursively when asked, or when DIR has no checkpoint of its own), finds the runs and ranks.
+    /// `full` reads every checkpoint's hyper-parameters too (the runs verb shows them).
+    Result<FolderResult> run(bool full = false) const;
 };
+
+/// Now, in nanoseconds since the Unix epoch (file mtimes are compared with it).
+std::int64_t nowNs();
 
 /// Keeps a verb's scan alive until the process ends instead of freeing it: a verb prints and the process
 /// exits, the kernel takes the pages back at once, and freeing a thousand checkpoints' results one block

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// podium-cli rank DIR [--recursive] [--monitor NAME] [--mode min|max] [--json]
-// podium-cli path DIR --rank N [--monitor NAME]
+// podium-cli rank DIR [--recursive] [--monitor NAME] [--mode min|max] [--json] [--across [--top N]]
+// podium-cli path DIR --rank N [--monitor NAME] [--across]
+// podium-cli runs DIR [--json]
 #include "cli/Command.h"
 
 #include "cli/Folder.h"
@@ -9,6 +10,7 @@
 
 #include <set>
 
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -34,6 +36,9 @@ public:
         sub = app.add_subcommand("rank", "Rank the checkpoints of a folder per monitored metric (best first)");
         m_args.add(sub);
         sub->add_flag("--json", m_json, "JSON output");
+        sub->add_flag("--across", m_across, "The leaderboard of the whole tree: the best checkpoints across runs for one "
+                                            "monitor and mode (--monitor; default the one most runs monitor)");
+        sub->add_option("--top", m_top, "With --across: how many (default 10, 0 = all)");
     }
 
     int run() override
@@ -45,6 +50,26 @@ public:
         }
         reportInterrupted(r->scan.folder, std::cerr);
         const ranking::Ranking& rk = r->ranking;
+        if (m_across) {
+            const auto board = runs::leaderboard(r->runs, rk, m_args.monitor, m_top);
+            if (m_json) {
+                printJson(std::cout, runs::toJson(board, rk.folder));
+            } else {
+                std::cout << "best across " << r->runs.runs.size() << " run" << (r->runs.runs.size() == 1 ? "" : "s") << ": "
+                          << (board.monitor.empty() ? "(no monitor)" : board.monitor) << " ("
+                          << checkpoint::modeName(board.mode) << ")\n";
+                std::vector<std::vector<std::string>> rows;
+                for (const auto& e : board.entries)
+                    rows.push_back({std::to_string(e.rank), e.runName.empty() ? "." : e.runName, e.file, formatScore(e.score, 7),
+                                    e.epoch ? std::to_string(*e.epoch) : "-", e.globalStep ? std::to_string(*e.globalStep) : "-"});
+                std::cout << formatTable({"rank", "run", "file", board.monitor.empty() ? "score" : board.monitor, "epoch", "step"}, rows);
+                for (const auto& n : board.runsWithoutMonitor)
+                    std::cout << "  without " << board.monitor << ": " << n << "\n";
+            }
+            const int status = rk.errors.empty() ? Ok : Failed;
+            keepUntilExit(std::move(*r));
+            return status;
+        }
         if (m_json) {
             printJson(std::cout, ranking::toJson(rk));
         } else {
@@ -67,6 +92,16 @@ public:
                     std::cout << "  problem   " << p << "\n";
                 std::cout << "\n";
             }
+            for (const auto& u : rk.unranked)
+                std::cout << "unranked  " << u.file << " — " << u.reason << "\n";
+            std::size_t suspicious = 0, unsafe = 0;
+            for (const auto& f : r->scan.files) {
+                suspicious += f.verdict == safety::Verdict::Suspicious;
+                unsafe += f.verdict == safety::Verdict::Unsafe;
+            }
+            if (suspicious || unsafe) // ranked all the same: Podium never loads them (podium-cli audit says why)
+                std::cout << "safety: " << unsafe << " unsafe and " << suspicious << " suspicious file"
+                          << (suspicious + unsafe == 1 ? "" : "s") << " (never loaded; see podium-cli audit " << rk.folder << ")\n";
             for (const auto& e : rk.errors)
                 std::cout << "error: " << e.error.message() << "\n";
         }
@@ -78,6 +113,8 @@ public:
 private:
     FolderArgs m_args;
     bool m_json = false;
+    bool m_across = false;
+    std::size_t m_top = 10;
 };
 
 class PathCommand : public Command {
@@ -87,6 +124,7 @@ public:
         sub = app.add_subcommand("path", "Print the path of the Nth best checkpoint (1 = best), nothing else");
         m_args.add(sub);
         sub->add_option("--rank", m_rank, "Which rank (1 = best)")->required()->check(CLI::PositiveNumber);
+        sub->add_flag("--across", m_across, "The Nth best of the whole tree, across runs (see rank --across)");
     }
 
     int run() override
@@ -98,6 +136,19 @@ public:
         }
         reportInterrupted(r->scan.folder, std::cerr);
         const ranking::Ranking& rk = r->ranking;
+        if (m_across) {
+            const auto board = runs::leaderboard(r->runs, rk, m_args.monitor, 0);
+            if (m_rank > static_cast<int>(board.entries.size())) {
+                std::cerr << "error: there is no rank " << m_rank << " across the runs of " << rk.folder << ": "
+                          << (board.monitor.empty() ? "nothing" : board.monitor) << " has " << board.entries.size()
+                          << " ranked checkpoint" << (board.entries.size() == 1 ? "" : "s") << "\n";
+                return Failed;
+            }
+            std::cout << (std::filesystem::path(rk.folder) / board.entries[static_cast<std::size_t>(m_rank - 1)].file)
+                             .lexically_normal().string() << "\n";
+            keepUntilExit(std::move(*r));
+            return Ok;
+        }
         auto groups = rk.select(m_args.monitor);
         if (groups.empty()) {
             std::cerr << "error: no ranked checkpoints" << (m_args.monitor.empty() ? "" : " for '" + m_args.monitor + "'")
@@ -126,6 +177,70 @@ public:
 private:
     FolderArgs m_args;
     int m_rank = 1;
+    bool m_across = false;
+};
+
+class RunsCommand : public Command {
+public:
+    void setup(CLI::App& app) override
+    {
+        sub = app.add_subcommand("runs", "The training runs of an experiment tree (log versions, Hydra jobs, resumed "
+                                         "runs joined), their parameters, the ones that differ, and each run's best");
+        m_args.add(sub);
+        sub->add_flag("--json", m_json, "JSON output");
+    }
+
+    int run() override
+    {
+        FolderArgs args = m_args;
+        args.recursive = true; // a tree
+        auto r = args.run(true);
+        if (!r) {
+            std::cerr << "error: " << r.error().message() << '\n';
+            return Failed;
+        }
+        std::vector<metrics::MetricLog> logs;
+        for (const auto& run : r->runs.runs)
+            logs.push_back(metrics::loadMetricLog(r->runs.logsOf(run)));
+        if (m_json) {
+            printJson(std::cout, runs::toJson(r->runs, r->ranking, logs));
+            return Ok;
+        }
+        std::cout << r->runs.runs.size() << " run" << (r->runs.runs.size() == 1 ? "" : "s") << " in " << r->runs.folder;
+        if (!r->runs.differs.empty()) {
+            std::cout << "; they differ in";
+            for (const auto& k : r->runs.differs)
+                std::cout << " " << k;
+        }
+        std::cout << "\n";
+        std::vector<std::vector<std::string>> rows;
+        for (std::size_t i = 0; i < r->runs.runs.size(); ++i) {
+            const auto& run = r->runs.runs[i];
+            std::string params;
+            for (const auto& k : r->runs.differs)
+                if (auto it = run.params.find(k); it != run.params.end() && run.overrides.empty())
+                    params += (params.empty() ? "" : " ") + k + "=" + it->second;
+            std::string best, file;
+            for (const auto& b : runs::bestOf(run, r->ranking, logs[i])) {
+                best += (best.empty() ? "" : ", ") + b.monitor + " " + formatScore(b.bestScore, 6);
+                if (file.empty())
+                    file = b.bestFile;
+            }
+            rows.push_back({run.name + (params.empty() ? "" : " " + params), best.empty() ? "-" : best, file.empty() ? "-" : file,
+                            run.epochs ? std::to_string(*run.epochs) : "-", run.steps ? std::to_string(*run.steps) : "-",
+                            run.resumedFrom.empty() ? (run.derivedFrom.empty() ? "" : "from " + run.derivedFrom)
+                                                    : "resumed from " + run.resumedFrom,
+                            run.active ? "active" : "idle"});
+        }
+        std::cout << formatTable({"run", "best", "best checkpoint", "epochs", "steps", "history", "status"}, rows);
+        for (const auto& p : r->runs.problems)
+            std::cout << "problem: " << p << "\n";
+        return Ok;
+    }
+
+private:
+    FolderArgs m_args;
+    bool m_json = false;
 };
 
 } // namespace
@@ -145,7 +260,7 @@ void FolderArgs::add(CLI::App* sub)
     sub->add_option("--mode", mode, "Override the mode (min or max)")->check(CLI::IsMember({"min", "max"}));
 }
 
-Result<FolderResult> FolderArgs::run() const
+Result<FolderResult> FolderArgs::run(bool full) const
 {
     ranking::FolderScanner scanner;
     ranking::ScanOptions so;
@@ -153,7 +268,7 @@ Result<FolderResult> FolderArgs::run() const
     // searched recursively without being asked.
     so.recursive = recursive;
     so.remember = false; // one scan per run
-    so.read.detail = checkpoint::Detail::Ranking; // rank, path, rename and pin read nothing else
+    so.read.detail = full ? checkpoint::Detail::Full : checkpoint::Detail::Ranking; // rank, path, rename, pin read nothing else
     auto scan = scanner.scan(folder, so);
     if (scan && !recursive && scan->files.empty()) {
         so.recursive = true;
@@ -173,16 +288,33 @@ Result<FolderResult> FolderArgs::run() const
     out.renamed = std::move(*renamed);
     rc.renamed = &out.renamed;
     out.ranking = ranking::rank(*scan, rc);
-    if (ranking::wantsMetricLogs(out.ranking)) { // weights-only files: scores from the run's metrics.csv
-        const auto table = metrics::valuesByStep(metrics::loadMetricLog(metrics::discoverLogs(folder)));
-        rc.metrics = &table;
+    out.runs = runs::discoverRuns(folder, *scan, nowNs());
+    if (ranking::wantsMetricLogs(out.ranking)) { // scores from (rounded) names: the run's own logs make them exact
+        rc.metricsFor = [&](const std::string& dir) -> const ranking::MetricTable* {
+            const int i = out.runs.runOf(dir);
+            const runs::Run* r = i >= 0 ? &out.runs.runs[static_cast<std::size_t>(i)] : nullptr;
+            const std::string key = r ? r->name : std::string("\x01") + dir;
+            auto [it, fresh] = out.metricsByRun.try_emplace(key);
+            if (fresh)
+                it->second = metrics::valuesByStep(metrics::loadMetricLog(
+                    r && !r->logDirs.empty() ? out.runs.logsOf(*r) : metrics::discoverLogs(folder + "/" + dir)));
+            return &it->second;
+        };
         out.ranking = ranking::rank(*scan, rc);
+        rc.metricsFor = nullptr;
     }
+    runs::assignRuns(out.ranking, out.runs);
     out.scan = std::move(*scan);
     return out;
 }
 
+std::int64_t nowNs()
+{
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
 std::unique_ptr<Command> makeRankCommand() { return std::make_unique<RankCommand>(); }
 std::unique_ptr<Command> makePathCommand() { return std::make_unique<PathCommand>(); }
+std::unique_ptr<Command> makeRunsCommand() { return std::make_unique<RunsCommand>(); }
 
 } // namespace podium::cli

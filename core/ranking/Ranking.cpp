@@ -618,8 +618,7 @@ nlohmann::json toJson(const Group& g)
     o["directory"] = g.directory;
     o["embedded_dirpath"] = g.embeddedDirpath;
     o["authority"] = g.authority;
-    if (!g.run.empty())
-        o["run"] = g.run;
+    o["run"] = g.run;
     json ranked = json::array();
     for (const auto& e : g.ranked)
         ranked.push_back({{"rank", e.rank}, {"file", e.file}, {"score", checkpoint::scoreJson(e.score)},

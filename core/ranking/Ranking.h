@@ -68,7 +68,7 @@ struct Group {
     std::string directory;    ///< folder-relative directory of the group's files ("" = the folder itself)
     std::string embeddedDirpath;
     std::string authority;    ///< the file whose best_k_models decided membership ("" without state)
-    std::string run;          ///< the run it belongs to (runs/RunTree), "" when not known
+    std::string run;          ///< the path of the run it belongs to (runs/RunTree; "" = the folder itself)
     std::optional<std::int64_t> saveTopK; ///< from the state key when present
     std::vector<RankedEntry> ranked;
     std::vector<UnrankedEntry> unranked;
