@@ -111,7 +111,7 @@ public:
     }
     int run() override
     {
-        auto r = m_args.run();
+        auto r = m_args.run(true); // the runs' parameters include the checkpoints' hyper_parameters
         if (!r) {
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
@@ -121,6 +121,12 @@ public:
         in.ranking = &r->ranking;
         in.scan = &r->scan;
         manifest::readFolderRecords(in, r->scan);
+        {
+            std::vector<metrics::MetricLog> logs;
+            for (const auto& run : r->runs.runs)
+                logs.push_back(metrics::loadMetricLog(r->runs.logsOf(run)));
+            in.runs = runs::toJson(r->runs, r->ranking, logs)["runs"];
+        }
         if (m_hash)
             for (const auto& g : r->ranking.groups)
                 for (const auto& e : g.ranked)

@@ -65,6 +65,12 @@ json toJson(const ManifestInput& in)
         groups.push_back(std::move(o));
     }
     j["groups"] = std::move(groups);
+    json unranked = json::array(); // files of directories without a group: every checkpoint is listed once
+    for (const auto& u : in.ranking->unranked)
+        unranked.push_back({{"file", u.file}, {"reason", u.reason}});
+    j["unranked"] = std::move(unranked);
+    if (in.runs)
+        j["runs"] = *in.runs;
     j["errors"] = ranking::errorsJson(*in.ranking);
     j["pin"] = in.pin ? json{{"file", in.pin->file}, {"link", in.pin->link}, {"pinned_at", in.pin->pinnedAt}} : json(nullptr);
     json renames = json::array();
@@ -99,6 +105,11 @@ std::string toCsv(const ManifestInput& in)
                 e.globalStep ? std::to_string(*e.globalStep) : "", "ranked");
         for (const auto& u : g.unranked)
             row("", u.file, "", "", "", "", "unranked: " + u.reason);
+    }
+    for (const auto& u : in.ranking->unranked) { // directories without a group
+        const auto* f = in.scan ? in.scan->find(u.file) : nullptr;
+        out << ",,,," << csvField(u.file) << ",,,,," << (f ? std::to_string(f->identity.size) : "") << ','
+            << (f ? isoTime(f->identity.mtimeNs) : "") << ",," << csvField("unranked: " + u.reason) << '\n';
     }
     return out.str();
 }

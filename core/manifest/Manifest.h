@@ -27,6 +27,8 @@ struct ManifestInput {
     std::vector<std::pair<std::string, rename::Journal>> history; ///< (folder-relative directory, plan)
     std::optional<Pin> pin;
     std::map<std::string, std::string> sha256;      ///< folder-relative file -> hash, when asked for
+    /// The runs of the tree (`podium-cli runs --json`'s "runs"), written as the manifest's "runs" when set.
+    std::optional<nlohmann::json> runs;
 };
 
 /// Fills `in.history` and `in.pin` from the `.podium/` records of the folder and of every directory of

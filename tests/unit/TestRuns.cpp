@@ -5,6 +5,7 @@
 // group of its directory (exactly once there), in the folder-wide unranked list, or among the errors.
 #include "support/TestData.h"
 
+#include "manifest/Manifest.h"
 #include "ranking/Ranking.h"
 #include "runs/RunTree.h"
 
@@ -75,11 +76,12 @@ void TestRuns::everyCheckpointAppears_data()
     QTest::newRow("wild") << QString::fromStdString(test::sharedPath("wild"));
 }
 
-void TestRuns::everyCheckpointAppears()
+namespace {
+
+/// The invariant on one result's JSON (rank --json or the manifest): every scanned checkpoint is in exactly
+/// one kind of place, and a group lists every checkpoint of its directory exactly once.
+void checkEveryCheckpointOnce(const Tree& t, const nlohmann::json& json, const char* what)
 {
-    QFETCH(QString, folder);
-    const Tree t = open(folder.toStdString());
-    const auto json = ranking::toJson(t.ranking); // the CLI's rank --json
     std::map<std::string, int> errors, outside;
     for (const auto& e : json["errors"])
         ++errors[e["file"].get<std::string>()];
@@ -93,21 +95,48 @@ void TestRuns::everyCheckpointAppears()
         for (const auto& e : g["unranked"])
             ++here[e["file"].get<std::string>()];
         for (const auto& [f, n] : here) {
-            QVERIFY2(n == 1, qPrintable(QString::fromStdString(f + " appears twice in one group")));
+            QVERIFY2(n == 1, qPrintable(QString::fromStdString(std::string(what) + ": " + f + " appears twice in one group")));
             ++inGroups[f];
         }
         // a group lists every checkpoint of its directory
         const std::string dir = g["directory"].get<std::string>();
-        for (const auto& f : t.scan.files)
-            if (!f.error && f.relPath.substr(0, f.relPath.rfind('/') == std::string::npos ? 0 : f.relPath.rfind('/')) == dir &&
-                (dir.empty() ? f.relPath.find('/') == std::string::npos : true))
-                QVERIFY2(here.count(f.relPath), qPrintable(QString::fromStdString(f.relPath + " missing from its group in " + dir)));
+        for (const auto& f : t.scan.files) {
+            const auto slash = f.relPath.rfind('/');
+            const std::string fileDir = slash == std::string::npos ? std::string() : f.relPath.substr(0, slash);
+            if (!f.error && fileDir == dir)
+                QVERIFY2(here.count(f.relPath), qPrintable(QString::fromStdString(std::string(what) + ": " + f.relPath + " missing from its group in " + dir)));
+        }
+        QVERIFY2(g.contains("run"), what);
     }
     for (const auto& f : t.scan.files) {
         const int kinds = (errors.count(f.relPath) ? 1 : 0) + (outside.count(f.relPath) ? 1 : 0) + (inGroups.count(f.relPath) ? 1 : 0);
-        QVERIFY2(kinds == 1, qPrintable(QString::fromStdString(f.relPath + ": listed in " + std::to_string(kinds) + " kinds of place")));
+        QVERIFY2(kinds == 1, qPrintable(QString::fromStdString(std::string(what) + ": " + f.relPath + ": listed in " + std::to_string(kinds) + " kinds of place")));
         QVERIFY(errors[f.relPath] <= 1 && outside[f.relPath] <= 1);
     }
+}
+
+} // namespace
+
+void TestRuns::everyCheckpointAppears()
+{
+    QFETCH(QString, folder);
+    const Tree t = open(folder.toStdString());
+    checkEveryCheckpointOnce(t, ranking::toJson(t.ranking), "rank --json");
+    if (QTest::currentTestFailed())
+        return;
+    manifest::ManifestInput in;
+    in.ranking = &t.ranking;
+    in.scan = &t.scan;
+    std::vector<metrics::MetricLog> logs;
+    for (const auto& run : t.runs.runs)
+        logs.push_back(metrics::loadMetricLog(t.runs.logsOf(run)));
+    in.runs = runs::toJson(t.runs, t.ranking, logs)["runs"];
+    const auto m = manifest::toJson(in);
+    checkEveryCheckpointOnce(t, m, "manifest");
+    if (QTest::currentTestFailed())
+        return;
+    // the manifest lists every run
+    QCOMPARE(m["runs"].size(), t.runs.runs.size());
     // and every group knows its run
     for (const auto& g : t.ranking.groups)
         QVERIFY2(t.runs.runOf(g.directory) >= 0, g.directory.c_str());
