@@ -24,6 +24,7 @@ struct FolderArgs {
     bool recursive = false;
     std::string monitor;
     std::string mode;
+    bool noIndex = false; ///< neither use nor update the scan index
 
     void add(CLI::App* sub);
     /// Scans (recursively when asked, or when DIR has no checkpoint of its own), finds the runs and ranks.

@@ -5,12 +5,14 @@
 #include "cli/Command.h"
 
 #include "cli/Folder.h"
+#include "index/ScanIndex.h"
 #include "metrics/MetricLog.h"
 #include "rename/RenameJournal.h"
 
 #include <set>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
@@ -258,12 +260,25 @@ void FolderArgs::add(CLI::App* sub)
     sub->add_option("--monitor", monitor, "Only the ModelCheckpoint that monitors NAME (also names the metric "
                                           "for weights-only files)");
     sub->add_option("--mode", mode, "Override the mode (min or max)")->check(CLI::IsMember({"min", "max"}));
+    sub->add_flag("--no-index", noIndex, "Read every checkpoint: neither use nor update the scan index "
+                                         "($PODIUM_INDEX, default ~/.cache/podium/scan-index.sqlite3)");
 }
 
 Result<FolderResult> FolderArgs::run(bool full) const
 {
     ranking::FolderScanner scanner;
     ranking::ScanOptions so;
+    // The scan index answers for files unchanged since they were last read (a cache: when it cannot be
+    // opened, everything is read).
+    std::unique_ptr<index::ScanIndex> idx;
+    if (!noIndex && !std::getenv("PODIUM_NO_INDEX")) {
+        std::string note;
+        if (auto opened = index::ScanIndex::open(index::ScanIndex::defaultPath(), &note))
+            idx = std::move(*opened);
+        if (!note.empty() && std::getenv("PODIUM_VERBOSE"))
+            std::cerr << "note: scan index " << note << "\n";
+    }
+    so.cache = idx.get();
     // Lightning's layout puts checkpoints in sub-folders: a folder with no checkpoint of its own is
     // searched recursively without being asked.
     so.recursive = recursive;
@@ -288,7 +303,7 @@ Result<FolderResult> FolderArgs::run(bool full) const
     out.renamed = std::move(*renamed);
     rc.renamed = &out.renamed;
     out.ranking = ranking::rank(*scan, rc);
-    out.runs = runs::discoverRuns(folder, *scan, nowNs());
+    out.runs = runs::discoverRuns(folder, *scan, nowNs(), idx.get());
     if (ranking::wantsMetricLogs(out.ranking)) { // scores from (rounded) names: the run's own logs make them exact
         rc.metricsFor = [&](const std::string& dir) -> const ranking::MetricTable* {
             const int i = out.runs.runOf(dir);

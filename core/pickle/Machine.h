@@ -39,6 +39,7 @@ struct Limits {
     std::size_t maxMemo = std::size_t{1} << 22;         ///< highest memo index
     std::size_t maxNodes = std::size_t{16} << 20;       ///< values created + container slots filled
     std::size_t maxBytes = std::size_t{96} << 20;       ///< the value tree's memory (nodes, strings, arrays)
+    bool operator==(const Limits&) const = default;
 };
 
 /// One global a pickle references, with the allow-list's verdict.

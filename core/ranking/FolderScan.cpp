@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <dirent.h>
 #include <filesystem>
@@ -197,6 +198,24 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
     result.folder = folder;
     result.files = std::move(*listed);
 
+    // The persistent cache answers for files it has a record of (same identity, enough detail); only with
+    // the reading limits its records were made with.
+    ScanCache* const cache = options.cache && options.read.limits == pickle::Limits{} &&
+                                     options.read.zipLimits == zip::ZipLimits{} && !options.read.verifyCrc
+                                 ? options.cache
+                                 : nullptr;
+    std::string folderAbs;
+    auto absOf = [&](const ScannedFile& f) { return folderAbs + "/" + f.relPath; };
+    const std::int64_t startNs = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch()).count();
+    if (cache) {
+        std::error_code ec;
+        folderAbs = fsys::absolute(folder, ec).lexically_normal().string();
+        while (folderAbs.size() > 1 && folderAbs.back() == '/')
+            folderAbs.pop_back();
+        cache->prepare(folderAbs, options.recursive);
+    }
+
     // Decide what needs reading: not links to files in the folder, not unchanged since the last scan.
     std::vector<std::size_t> todo;
     for (std::size_t i = 0; i < result.files.size(); ++i) {
@@ -220,6 +239,20 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
             f.verdict = cached->second.verdict;
             f.verdictSummary = cached->second.verdictSummary;
             continue;
+        }
+        if (cache) {
+            if (cached == m_cache.end()) {
+                auto id = identityOf(f.path);
+                if (!id) {
+                    f.error = id.error();
+                    continue;
+                }
+                f.identity = *id;
+            }
+            if (cache->lookup(absOf(f), f, options.read.detail)) {
+                ++result.fromIndex;
+                continue;
+            }
         }
         todo.push_back(i);
     }
@@ -260,6 +293,29 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
     }
     result.cancelled = cancel.load();
     result.reread = result.cancelled ? done : todo.size();
+    if (cache && !result.cancelled) {
+        // What was read, except what may still change unseen: a file written in the last two seconds (its
+        // next write may keep size and mtime tick), a text link (resolved against this folder), and
+        // failures of the system rather than of the file.
+        constexpr std::int64_t kSettledNs = 2'000'000'000;
+        std::vector<std::pair<std::string, const ScannedFile*>> read;
+        for (const std::size_t i : todo) {
+            const auto& f = result.files[i];
+            if (f.linkStoredAsText || f.identity.mtimeNs > startNs - kSettledNs || (!f.checkpoint && !f.error))
+                continue;
+            if (f.error && !f.checkpoint) {
+                const auto name = errorCodeName(f.error->code);
+                if (name.starts_with("Io") || name.starts_with("Fs"))
+                    continue;
+            }
+            read.emplace_back(absOf(f), &f);
+        }
+        std::vector<std::string> listed;
+        listed.reserve(result.files.size());
+        for (const auto& f : result.files)
+            listed.push_back(absOf(f));
+        cache->store(folderAbs, options.recursive, read, listed, options.read.detail);
+    }
     if (options.remember)
         for (auto& f : result.files)
             if (f.checkpoint || f.error)

@@ -47,6 +47,25 @@ struct ScannedFile {
     bool ok() const noexcept { return checkpoint != nullptr; }
 };
 
+/// A persistent store of what reading files gave, keyed by absolute path and identity (index/ScanIndex
+/// implements it with SQLite). A scan asks it before reading a file and tells it what it read; whatever
+/// the cache answers must be what reading the file again would give (it checks the identity and the
+/// detail), so a scan through it ranks exactly as one without it.
+class ScanCache {
+public:
+    virtual ~ScanCache() = default;
+    /// Before the lookups of one scan of `folderAbs` (absolute, normal): a chance to load its records at once.
+    virtual void prepare(const std::string& folderAbs, bool recursive) = 0;
+    /// Fills `f`'s read part (checkpoint, error, verdict) when a record for `absPath` with `f.identity` and at
+    /// least `detail` exists.
+    virtual bool lookup(const std::string& absPath, ScannedFile& f, checkpoint::Detail detail) = 0;
+    /// After the scan: the files it read, by absolute path, and every path it listed (so that records of
+    /// files gone from the folder are dropped).
+    virtual void store(const std::string& folderAbs, bool recursive,
+                       const std::vector<std::pair<std::string, const ScannedFile*>>& read,
+                       const std::vector<std::string>& listedAbs, checkpoint::Detail detail) = 0;
+};
+
 struct ScanOptions {
     bool recursive = false;
     unsigned threads = 0; ///< 0: one per core, at most 8
@@ -58,13 +77,16 @@ struct ScanOptions {
     /// Keep what was read for the next scan of this FolderScanner (a viewer rescans; a one-shot command
     /// has nothing to gain from copying every result into the cache).
     bool remember = true;
+    /// A persistent cache to consult and fill (nullptr: none). Used only with the default reading limits.
+    ScanCache* cache = nullptr;
 };
 
 struct ScanResult {
     std::string folder;
     std::vector<ScannedFile> files; ///< sorted by relPath
     bool cancelled = false;
-    std::size_t reread = 0;         ///< files actually read in this scan (the rest came from the cache)
+    std::size_t reread = 0;         ///< files actually read in this scan (the rest came from a cache)
+    std::size_t fromIndex = 0;      ///< files whose results came from the persistent cache
     const ScannedFile* find(std::string_view relPath) const noexcept;
 };
 

@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cmath>
 #include <set>
+#include <unordered_map>
 
 namespace podium::ranking {
 
@@ -337,6 +338,15 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
     };
     std::vector<GroupCarriers> found;
     std::map<std::pair<std::string, std::string>, std::size_t> index;
+    // the files of each directory, in scan order
+    std::unordered_map<std::string_view, std::vector<const ScannedFile*>> byDir;
+    for (const auto& f : scan.files)
+        byDir[dirView(f.relPath)].push_back(&f);
+    auto filesIn = [&](std::string_view dir) -> const std::vector<const ScannedFile*>& {
+        static const std::vector<const ScannedFile*> none;
+        const auto it = byDir.find(dir);
+        return it == byDir.end() ? none : it->second;
+    };
     // The scanned directories (and their ancestors), as trailing components of the folder's own path, to
     // find which of them an embedded dirpath names: the run has moved, so only its tail can match.
     const auto rootParts = pathComponents(scan.folder);
@@ -346,10 +356,25 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
             if (!dirs.insert(d).second || d.empty())
                 break;
         }
-    auto tailMatch = [&](const std::string& dir, const std::vector<std::string_view>& dp) {
-        std::vector<std::string_view> parts(rootParts.begin(), rootParts.end());
-        const auto rel = pathComponents(dir);
+    // Each directory's components (the folder's own first), and every tail of them -> the directories
+    // that end so (in sorted order): the directories that match more of a dirpath's tail than the
+    // carrier's own are found without comparing with every directory (a tree of thousands of runs).
+    std::map<std::string, std::vector<std::string_view>, std::less<>> partsOf;
+    std::unordered_map<std::string, std::vector<const std::string*>> byTail;
+    for (const auto& d : dirs) {
+        auto& parts = partsOf[d];
+        parts.assign(rootParts.begin(), rootParts.end());
+        const auto rel = pathComponents(d);
         parts.insert(parts.end(), rel.begin(), rel.end());
+        std::string tail;
+        for (std::size_t m = 1; m <= parts.size(); ++m) {
+            const auto part = parts[parts.size() - m];
+            tail = m == 1 ? std::string(part) : std::string(part) + "/" + tail;
+            byTail[tail].push_back(&d);
+        }
+    }
+    auto tailMatch = [&](const std::string& dir, const std::vector<std::string_view>& dp) {
+        const auto& parts = partsOf[dir];
         std::size_t n = 0;
         while (n < parts.size() && n < dp.size() && parts[parts.size() - 1 - n] == dp[dp.size() - 1 - n])
             ++n;
@@ -364,20 +389,29 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         // holds files the state names (two callbacks writing to a/ and b/ store both states in every file)
         const auto dp = pathComponents(cb.dirpath);
         const std::size_t own = tailMatch(dir, dp);
-        std::size_t best = own;
-        for (const auto& d : dirs) {
-            const std::size_t n = tailMatch(d, dp);
-            if (n <= best)
-                continue;
-            // when the carrier's own directory does not even end like the dirpath, the tail decides alone
-            bool holds = own == 0;
-            for (const auto& [p, s] : cb.bestKModels)
-                holds = holds || scan.find(resolve(join(d, relativeToDirpath(p, cb.dirpath))));
-            if (!cb.bestModelPath.empty())
-                holds = holds || scan.find(resolve(join(d, relativeToDirpath(cb.bestModelPath, cb.dirpath))));
-            if (holds) {
-                best = n;
-                it->second = d;
+        // the directories by how much of the tail they match, longest first: the first (in sorted order)
+        // of the longest that holds files the state names wins
+        std::vector<const std::vector<const std::string*>*> levels; // levels[m-1]: directories ending in dp's last m
+        std::string tail;
+        for (std::size_t m = 1; m <= dp.size(); ++m) {
+            tail = m == 1 ? std::string(dp[dp.size() - 1]) : std::string(dp[dp.size() - m]) + "/" + tail;
+            const auto found = byTail.find(tail);
+            if (found == byTail.end())
+                break;
+            levels.push_back(&found->second);
+        }
+        // when the carrier's own directory does not even end like the dirpath, the tail decides alone
+        for (std::size_t m = levels.size(); m > own; --m) {
+            for (const std::string* d : *levels[m - 1]) {
+                bool holds = own == 0;
+                for (const auto& [p, s] : cb.bestKModels)
+                    holds = holds || scan.find(resolve(join(*d, relativeToDirpath(p, cb.dirpath))));
+                if (!cb.bestModelPath.empty())
+                    holds = holds || scan.find(resolve(join(*d, relativeToDirpath(cb.bestModelPath, cb.dirpath))));
+                if (holds) {
+                    it->second = *d;
+                    return it->second;
+                }
             }
         }
         return it->second;
@@ -483,8 +517,9 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         const std::string lastRel = A.lastModelPath.empty()
                                         ? std::string()
                                         : resolve(join(g.directory, relativeToDirpath(A.lastModelPath, A.dirpath)));
-        for (const auto& f : scan.files) {
-            if (dirView(f.relPath) != g.directory || members.count(f.relPath))
+        for (const ScannedFile* fp : filesIn(g.directory)) {
+            const auto& f = *fp;
+            if (members.count(f.relPath))
                 continue;
             std::string reason = unrankedReason(f, &A, lastRel);
             if (!A.hasBestKModels && reason == "not in the embedded top-k")
@@ -581,9 +616,9 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
             g.ranked.push_back(std::move(e));
         }
         if (!hasGroup) // the directory's other files (links, unreadable ones) belong here
-            for (const auto& f : scan.files)
-                if (dirView(f.relPath) == dir && std::find(bare.begin(), bare.end(), &f) == bare.end())
-                    g.unranked.push_back({f.relPath, unrankedReason(f, nullptr, ""), f.verdict});
+            for (const ScannedFile* f : filesIn(dir))
+                if (std::find(bare.begin(), bare.end(), f) == bare.end())
+                    g.unranked.push_back({f->relPath, unrankedReason(*f, nullptr, ""), f->verdict});
         g.problems.push_back("no ModelCheckpoint state in these files (save_weights_only=True?): scores come from "
                              "file names or logs");
         finish(g, cfg, Mode::Unknown, "");

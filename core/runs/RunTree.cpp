@@ -32,11 +32,6 @@ std::string dirOf(std::string_view rel)
     return slash == std::string_view::npos ? std::string() : std::string(rel.substr(0, slash));
 }
 
-std::string join(const std::string& a, const std::string& b)
-{
-    return a.empty() ? b : b.empty() ? a : a + "/" + b;
-}
-
 /// True when `path` is `dir` or lies under it (folder-relative, '/'-separated; "" is the folder).
 bool under(std::string_view path, std::string_view dir)
 {
@@ -75,12 +70,15 @@ bool naturalLess(const std::string& a, const std::string& b)
 
 std::string readText(const fsys::path& p, std::size_t limit = 4 << 20)
 {
-    std::ifstream in(p, std::ios::binary);
+    std::ifstream in(p, std::ios::binary | std::ios::ate);
     if (!in)
         return {};
-    std::string s;
-    s.resize(limit);
-    in.read(s.data(), static_cast<std::streamsize>(limit));
+    const auto end = in.tellg();
+    if (end <= 0)
+        return {};
+    std::string s(std::min<std::size_t>(static_cast<std::size_t>(end), limit), '\0');
+    in.seekg(0);
+    in.read(s.data(), static_cast<std::streamsize>(s.size()));
     s.resize(static_cast<std::size_t>(in.gcount()));
     return s;
 }
@@ -126,6 +124,130 @@ void flattenJson(const json& j, const std::string& prefix, std::map<std::string,
     }
 }
 
+std::map<std::string, std::string> flattenYamlText(const std::string& text);
+
+/// What discovery derives from the tree's small files, through the FactCache when there is one: a file
+/// unchanged since it was last read is not read again (the scan index keeps the facts by identity).
+class Facts {
+public:
+    explicit Facts(FactCache* cache) : m_cache(cache) {}
+
+    /// A YAML file's mappings, flattened ("" when missing or not YAML).
+    std::map<std::string, std::string> yaml(const fsys::path& p)
+    {
+        if (auto j = cached(p, "yaml"); j && j->is_object())
+            try {
+                return j->get<std::map<std::string, std::string>>();
+            } catch (const json::exception&) { // not what was written: read the file
+            }
+        auto out = flattenYamlText(readText(p));
+        keep(p, "yaml", json(out));
+        return out;
+    }
+    /// hydra.yaml: whether it is Hydra's (a top-level `hydra:` key) and the job number.
+    std::pair<bool, std::optional<int>> hydraHead(const fsys::path& p)
+    {
+        if (auto j = cached(p, "hydra"); j && j->is_object() && j->contains("hydra") && (*j)["hydra"].is_boolean()) {
+            std::optional<int> num;
+            if ((*j)["num"].is_number_integer())
+                num = (*j)["num"].get<int>();
+            return {(*j)["hydra"].get<bool>(), num};
+        }
+        bool hydra = false;
+        std::optional<int> num;
+        try {
+            const YAML::Node h = YAML::Load(readText(p));
+            hydra = h.IsMap() && h["hydra"];
+            if (hydra)
+                if (const auto n = h["hydra"]["job"]["num"]; n && n.IsScalar())
+                    num = n.as<int>();
+        } catch (const YAML::Exception&) {
+            hydra = false;
+        }
+        keep(p, "hydra", json{{"hydra", hydra}, {"num", num ? json(*num) : json(nullptr)}});
+        return {hydra, num};
+    }
+    /// A YAML list of scalars (overrides.yaml).
+    std::vector<std::string> scalars(const fsys::path& p)
+    {
+        if (auto j = cached(p, "list"); j && j->is_array())
+            try {
+                return j->get<std::vector<std::string>>();
+            } catch (const json::exception&) {
+            }
+        std::vector<std::string> out;
+        try {
+            const YAML::Node o = YAML::Load(readText(p));
+            if (o.IsSequence())
+                for (const auto& x : o)
+                    if (x.IsScalar())
+                        out.push_back(x.Scalar());
+        } catch (const YAML::Exception&) {
+        }
+        keep(p, "list", json(out));
+        return out;
+    }
+    struct Steps {
+        std::optional<std::int64_t> first, last, lastEpoch;
+    };
+    /// The steps and epochs one log file holds.
+    Steps steps(const metrics::LogSource& src)
+    {
+        auto opt = [](const json& v) { return v.is_number_integer() ? std::optional<std::int64_t>(v.get<std::int64_t>()) : std::nullopt; };
+        if (auto j = cached(src.path, "steps"); j && j->is_object())
+            return {opt((*j)["first"]), opt((*j)["last"]), opt((*j)["epoch"])};
+        Steps st;
+        auto note = [&](std::optional<std::int64_t> step, double epoch) {
+            if (step) {
+                st.first = st.first ? std::min(*st.first, *step) : *step;
+                st.last = st.last ? std::max(*st.last, *step) : *step;
+            }
+            if (!std::isnan(epoch)) {
+                const auto e = static_cast<std::int64_t>(epoch);
+                st.lastEpoch = st.lastEpoch ? std::max(*st.lastEpoch, e) : e;
+            }
+        };
+        bool read = false;
+        if (src.kind == metrics::LogKind::Csv) {
+            if (auto series = metrics::readMetricsCsv(src.path)) {
+                read = true;
+                for (const auto& ser : *series)
+                    for (const auto& p : ser.points)
+                        note(p.step, p.epoch);
+            }
+        } else if (auto ev = metrics::readEventFile(src.path)) {
+            read = true;
+            for (const auto& [tag, points] : ev->scalars)
+                for (const auto& p : points)
+                    note(p.step, tag == "epoch" ? p.value : metrics::kNaN);
+        }
+        auto val = [](const std::optional<std::int64_t>& v) { return v ? json(*v) : json(nullptr); };
+        if (read) // a file that failed to read is read again next time
+            keep(src.path, "steps", json{{"first", val(st.first)}, {"last", val(st.last)}, {"epoch", val(st.lastEpoch)}});
+        return st;
+    }
+
+private:
+    std::optional<json> cached(const fsys::path& p, std::string_view kind)
+    {
+        if (!m_cache)
+            return std::nullopt;
+        auto v = m_cache->fact(p.string(), kind);
+        if (!v)
+            return std::nullopt;
+        auto j = json::parse(*v, nullptr, false);
+        if (j.is_discarded())
+            return std::nullopt;
+        return j;
+    }
+    void keep(const fsys::path& p, std::string_view kind, const json& j)
+    {
+        if (m_cache)
+            m_cache->remember(p.string(), kind, j.dump(-1, ' ', false, json::error_handler_t::replace));
+    }
+    FactCache* m_cache;
+};
+
 /// A Hydra job directory's description (D2).
 struct HydraJob {
     std::string dir;
@@ -135,7 +257,7 @@ struct HydraJob {
     std::optional<std::string> ckptPath;
 };
 
-std::optional<HydraJob> readHydraJob(const fsys::path& abs, const std::string& rel)
+std::optional<HydraJob> readHydraJob(const fsys::path& abs, const std::string& rel, Facts& facts)
 {
     const auto hydraYaml = abs / ".hydra" / "hydra.yaml";
     std::error_code ec;
@@ -143,24 +265,12 @@ std::optional<HydraJob> readHydraJob(const fsys::path& abs, const std::string& r
         return std::nullopt;
     HydraJob job;
     job.dir = rel;
-    try {
-        const YAML::Node h = YAML::Load(readText(hydraYaml));
-        if (!h.IsMap() || !h["hydra"])
-            return std::nullopt;
-        if (const auto num = h["hydra"]["job"]["num"]; num && num.IsScalar())
-            job.num = num.as<int>();
-    } catch (const YAML::Exception&) {
+    const auto [isHydra, num] = facts.hydraHead(hydraYaml);
+    if (!isHydra)
         return std::nullopt;
-    }
-    try {
-        const YAML::Node o = YAML::Load(readText(abs / ".hydra" / "overrides.yaml"));
-        if (o.IsSequence())
-            for (const auto& x : o)
-                if (x.IsScalar())
-                    job.overrides.push_back(x.Scalar());
-    } catch (const YAML::Exception&) {
-    }
-    job.config = flattenYaml(readText(abs / ".hydra" / "config.yaml"));
+    job.num = num;
+    job.overrides = facts.scalars(abs / ".hydra" / "overrides.yaml");
+    job.config = facts.yaml(abs / ".hydra" / "config.yaml");
     for (const auto& [k, v] : job.config)
         if ((k == "ckpt_path" || k.ends_with(".ckpt_path")) && v != "null" && !v.empty())
             job.ckptPath = v;
@@ -177,35 +287,17 @@ std::optional<HydraJob> readHydraJob(const fsys::path& abs, const std::string& r
 }
 
 /// The steps and epochs a stream logged, from its own files.
-void readSteps(LogStream& s)
+void readSteps(LogStream& s, Facts& facts)
 {
-    auto note = [&](std::optional<std::int64_t> step, double epoch) {
-        if (step) {
-            s.firstStep = s.firstStep ? std::min(*s.firstStep, *step) : *step;
-            s.lastStep = s.lastStep ? std::max(*s.lastStep, *step) : *step;
-        }
-        if (!std::isnan(epoch)) {
-            const auto e = static_cast<std::int64_t>(epoch);
-            s.lastEpoch = s.lastEpoch ? std::max(*s.lastEpoch, e) : e;
-        }
-    };
     for (const auto& src : s.sources) {
         s.newestMtimeNs = std::max(s.newestMtimeNs, mtimeNs(src.path));
-        if (src.kind == metrics::LogKind::Csv) {
-            auto series = metrics::readMetricsCsv(src.path);
-            if (!series)
-                continue;
-            for (const auto& ser : *series)
-                for (const auto& p : ser.points)
-                    note(p.step, p.epoch);
-        } else {
-            auto ev = metrics::readEventFile(src.path);
-            if (!ev)
-                continue;
-            for (const auto& [tag, points] : ev->scalars)
-                for (const auto& p : points)
-                    note(p.step, tag == "epoch" ? p.value : metrics::kNaN);
-        }
+        const auto st = facts.steps(src);
+        if (st.first)
+            s.firstStep = s.firstStep ? std::min(*s.firstStep, *st.first) : *st.first;
+        if (st.last)
+            s.lastStep = s.lastStep ? std::max(*s.lastStep, *st.last) : *st.last;
+        if (st.lastEpoch)
+            s.lastEpoch = s.lastEpoch ? std::max(*s.lastEpoch, *st.lastEpoch) : *st.lastEpoch;
     }
 }
 
@@ -243,6 +335,13 @@ struct UnitInfo {
 
 std::map<std::string, std::string> flattenYaml(const std::string& text)
 {
+    return flattenYamlText(text);
+}
+
+namespace {
+
+std::map<std::string, std::string> flattenYamlText(const std::string& text)
+{
     std::map<std::string, std::string> out;
     if (text.empty())
         return out;
@@ -254,6 +353,8 @@ std::map<std::string, std::string> flattenYaml(const std::string& text)
     }
     return out;
 }
+
+} // namespace
 
 int RunTree::runOf(std::string_view relPath) const
 {
@@ -286,19 +387,26 @@ std::vector<metrics::LogSource> RunTree::logsOf(const Run& run) const
     return out;
 }
 
-RunTree discoverRuns(const std::string& folder, const ranking::ScanResult& scan, std::int64_t nowNs)
+RunTree discoverRuns(const std::string& folder, const ranking::ScanResult& scan, std::int64_t nowNs, FactCache* cache)
 {
     RunTree tree;
     tree.folder = folder;
     std::error_code ec;
     const fsys::path root = fsys::absolute(folder, ec).lexically_normal();
+    if (cache) {
+        std::string abs = root.string();
+        while (abs.size() > 1 && abs.back() == '/')
+            abs.pop_back();
+        cache->prepareFacts(abs);
+    }
+    Facts facts(cache);
 
     // ---- the walk: log streams (D1), Hydra jobs (D2) ------------------------------------------------------
     std::vector<HydraJob> jobs;
     std::map<std::string, LogStream> streamByDir;
     std::size_t seen = 0;
     auto visitDir = [&](const fsys::path& abs, const std::string& rel) {
-        if (auto job = readHydraJob(abs, rel))
+        if (auto job = readHydraJob(abs, rel, facts))
             jobs.push_back(std::move(*job));
     };
     visitDir(root, "");
@@ -327,13 +435,13 @@ RunTree discoverRuns(const std::string& folder, const ranking::ScanResult& scan,
         if (csv || events)
             s.sources.push_back({p.string(), csv ? metrics::LogKind::Csv : metrics::LogKind::TfEvents});
         else if (name == "hparams.yaml")
-            s.hparams = flattenYaml(readText(p));
-        else if (auto cfg = flattenYaml(readText(p)); cfg.count("ckpt_path") && cfg["ckpt_path"] != "null")
+            s.hparams = facts.yaml(p);
+        else if (auto cfg = facts.yaml(p); cfg.count("ckpt_path") && cfg["ckpt_path"] != "null")
             s.ckptPath = cfg["ckpt_path"];
     }
     for (auto& [dir, s] : streamByDir) {
         std::sort(s.sources.begin(), s.sources.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
-        readSteps(s);
+        readSteps(s, facts);
         tree.streams.push_back(std::move(s));
     }
     std::sort(tree.streams.begin(), tree.streams.end(), [](const auto& a, const auto& b) { return naturalLess(a.dir, b.dir); });
@@ -677,6 +785,8 @@ RunTree discoverRuns(const std::string& folder, const ranking::ScanResult& scan,
                 tree.differs.push_back(k);
         }
     }
+    if (cache)
+        cache->flush();
     return tree;
 }
 

@@ -73,9 +73,24 @@ struct RunTree {
     std::vector<metrics::LogSource> logsOf(const Run& run) const;
 };
 
+/// A persistent store of facts derived from the tree's small text files (index/ScanIndex implements it):
+/// a value remembered for (file, kind) is answered while the file's identity is unchanged.
+class FactCache {
+public:
+    virtual ~FactCache() = default;
+    /// Before the lookups of one discovery under `folderAbs` (absolute, normal).
+    virtual void prepareFacts(const std::string& folderAbs) = 0;
+    virtual std::optional<std::string> fact(const std::string& absPath, std::string_view kind) = 0;
+    virtual void remember(const std::string& absPath, std::string_view kind, std::string value) = 0;
+    /// Writes what was remembered.
+    virtual void flush() = 0;
+};
+
 /// Finds the runs under `folder`. `scan` gives the checkpoint files (their directories, steps and states);
 /// `nowNs` decides `active`.
-RunTree discoverRuns(const std::string& folder, const ranking::ScanResult& scan, std::int64_t nowNs);
+/// `cache` (may be null) answers for the text files that did not change since they were last read.
+RunTree discoverRuns(const std::string& folder, const ranking::ScanResult& scan, std::int64_t nowNs,
+                     FactCache* cache = nullptr);
 
 /// Sets each group's `run` (the run's path) from the tree.
 void assignRuns(ranking::Ranking& ranking, const RunTree& tree);

@@ -40,6 +40,7 @@ struct ZipEntry {
 struct ZipLimits {
     std::uint64_t maxEntrySize = std::uint64_t{1} << 30;     ///< largest entry read into memory
     std::uint64_t maxCentralDirectory = std::uint64_t{256} << 20;
+    bool operator==(const ZipLimits&) const = default;
 };
 
 class ZipArchive {
