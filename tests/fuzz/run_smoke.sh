@@ -29,7 +29,7 @@ i=0; for f in $(find "$data" -name 'events.out.tfevents.*' -type f); do
 for f in $(find "$data" -name 'metrics.csv' -type f); do
   { printf '\x02'; cat "$f"; } > "$work/events/csv$i"; i=$((i+1)); done
 status=0
-for t in fuzz_zip fuzz_zip_diff fuzz_checkpoint fuzz_pickle fuzz_events; do
+for t in fuzz_zip fuzz_zip_diff fuzz_checkpoint fuzz_pickle fuzz_events fuzz_index_record; do
   seeds="$work/ckpt"; [ "$t" = fuzz_pickle ] && seeds="$work/pickle"; [ "$t" = fuzz_events ] && seeds="$work/events"
   echo "== $t (${secs}s)"
   # Every crash found is kept in corpus/<target>/ and replayed on every later run.
