@@ -40,7 +40,8 @@ std::int64_t nowNs();
 /// at a time cost ~2 ms of a ~90 ms `rank` of 1000 files. (The pointer stays reachable: no leak report.)
 void keepUntilExit(FolderResult&& r);
 
-/// Prints a warning for every interrupted rename journal under `folder`; true when there is one.
-bool reportInterrupted(const std::string& folder, std::ostream& err);
+/// Prints a warning for every interrupted rename journal under `folder`; true when there is one. `scan` (a
+/// recursive scan of `folder`) saves walking the tree again.
+bool reportInterrupted(const std::string& folder, std::ostream& err, const ranking::ScanResult* scan = nullptr);
 
 } // namespace podium::cli

@@ -116,7 +116,7 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        reportInterrupted(r->scan.folder, std::cerr);
+        reportInterrupted(r->scan.folder, std::cerr, &r->scan);
         manifest::ManifestInput in;
         in.ranking = &r->ranking;
         in.scan = &r->scan;

@@ -50,7 +50,7 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        reportInterrupted(r->scan.folder, std::cerr);
+        reportInterrupted(r->scan.folder, std::cerr, &r->scan);
         const ranking::Ranking& rk = r->ranking;
         if (m_across) {
             const auto board = runs::leaderboard(r->runs, rk, m_args.monitor, m_top);
@@ -136,7 +136,7 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        reportInterrupted(r->scan.folder, std::cerr);
+        reportInterrupted(r->scan.folder, std::cerr, &r->scan);
         const ranking::Ranking& rk = r->ranking;
         if (m_across) {
             const auto board = runs::leaderboard(r->runs, rk, m_args.monitor, 0);

@@ -62,7 +62,7 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        if (reportInterrupted(r->scan.folder, std::cerr))
+        if (reportInterrupted(r->scan.folder, std::cerr, &r->scan))
             return Interrupted;
         auto g = rename::chooseGroup(r->ranking, m_args.monitor);
         if (!g) {
@@ -180,9 +180,15 @@ private:
 };
 
 /// The directories below DIR that have a journal or history (the group directories Podium renamed in).
-std::vector<std::string> journalDirs(const std::string& folder)
+std::vector<std::string> journalDirs(const std::string& folder, const ranking::ScanResult* scan = nullptr)
 {
     std::vector<std::string> out;
+    if (scan && scan->tree && scan->folder == folder) { // the scan's walk saw them (group folders are never hidden)
+        for (const auto& rel : scan->tree->journalDirs)
+            out.push_back(absolute(rel.empty() ? folder : folder + "/" + rel));
+        std::sort(out.begin(), out.end());
+        return out;
+    }
     std::error_code ec;
     if (std::filesystem::is_directory(folder + "/.podium", ec))
         out.push_back(absolute(folder));
@@ -253,7 +259,7 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        if (reportInterrupted(r->scan.folder, std::cerr))
+        if (reportInterrupted(r->scan.folder, std::cerr, &r->scan))
             return Interrupted;
         std::set<std::string> dirs;
         for (const auto& g : r->ranking.groups)
@@ -358,10 +364,10 @@ private:
 
 } // namespace
 
-bool reportInterrupted(const std::string& folder, std::ostream& err)
+bool reportInterrupted(const std::string& folder, std::ostream& err, const ranking::ScanResult* scan)
 {
     bool found = false;
-    for (const auto& d : journalDirs(folder)) {
+    for (const auto& d : journalDirs(folder, scan)) {
         auto j = rename::readInterrupted(d);
         if (!j) {
             err << "warning: " << j.error().message() << "\n";

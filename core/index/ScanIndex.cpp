@@ -134,14 +134,15 @@ Check checkIdentity(sqlite3* db, std::string* why)
 
 const char* const kSchema = R"sql(
 PRAGMA application_id = 1348758857;
-PRAGMA user_version = 1;
+PRAGMA user_version = 2;
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+-- a rowid table: records of a few KB fit its pages (WITHOUT ROWID would spill each into overflow pages)
 CREATE TABLE files (
-  path TEXT PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
   device INTEGER NOT NULL, inode INTEGER NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
   detail INTEGER NOT NULL,
   record BLOB NOT NULL
-) WITHOUT ROWID;
+);
 CREATE TABLE facts (
   path TEXT NOT NULL, kind TEXT NOT NULL,
   device INTEGER NOT NULL, inode INTEGER NOT NULL, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL,
@@ -150,7 +151,7 @@ CREATE TABLE facts (
 ) WITHOUT ROWID;
 )sql";
 
-static_assert(kApplicationId == 1348758857 && kSchemaVersion == 1, "kSchema spells both out");
+static_assert(kApplicationId == 1348758857 && kSchemaVersion == 2, "kSchema spells both out");
 
 } // namespace
 
@@ -305,7 +306,9 @@ void ScanIndex::prepare(const std::string& folderAbs, bool recursive)
 
 bool ScanIndex::lookup(const std::string& absPath, ranking::ScannedFile& f, checkpoint::Detail detail)
 {
-    std::lock_guard lock(m_mutex);
+    // The rows change only in prepare and store, never during the lookups of a scan (its workers call
+    // this concurrently): the lock covers finding the row and the counters, not the decoding.
+    std::unique_lock lock(m_mutex);
     // Full (0) covers Ranking (1): a record answers when its detail is at least the one asked for
     auto answers = [&](const Row& r) { return r.identity == f.identity && r.detail <= static_cast<int>(detail); };
     const Row* row = nullptr;
@@ -322,18 +325,21 @@ bool ScanIndex::lookup(const std::string& absPath, ranking::ScannedFile& f, chec
         ++m_stats.misses;
         return false;
     }
+    lock.unlock();
     auto o = decode(row->record, Names{f.relPath, f.path});
+    lock.lock();
     if (!o) {
         ++m_stats.badRecords;
         ++m_stats.misses;
         return false;
     }
+    ++m_stats.hits;
+    lock.unlock();
     if (o->checkpoint)
         f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(std::move(*o->checkpoint));
     f.error = std::move(o->error);
     f.verdict = o->verdict;
     f.verdictSummary = std::move(o->verdictSummary);
-    ++m_stats.hits;
     return true;
 }
 

@@ -13,7 +13,8 @@
 //   and made again; one locked by another process for longer than `busyMs` is set aside the same way.
 //   The index is a cache: deleting it loses nothing (`--no-index` bypasses it).
 // - WAL journal, synchronous=NORMAL: a crash loses at most the last scan's records, never the file.
-// - Thread-safe (one mutex): a scan consults it from one thread; the window and a CLI may share the file.
+// - One scan at a time per ScanIndex (prepare, lookups from the scan's workers, store); the lookups may run
+//   concurrently and decode outside the lock. The window and a CLI may share the file (SQLite locking).
 #pragma once
 
 #include "ranking/FolderScan.h"
@@ -28,7 +29,7 @@ struct sqlite3;
 
 namespace podium::index {
 
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2; ///< 2: files is a rowid table
 
 class ScanIndex final : public ranking::ScanCache, public runs::FactCache {
 public:

@@ -57,7 +57,7 @@ static void describeLink(ScannedFile& f, const fsys::path& linkDir, const fsys::
         f.linkTargetRel = rel;
 }
 
-Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool recursive)
+Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool recursive, TreeListing* tree)
 {
     std::error_code ec;
     const fsys::path root(folder);
@@ -65,6 +65,16 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
         return Error(fsys::exists(root, ec) ? ErrorCode::InvalidArgument : ErrorCode::FsNotFound,
                      fsys::exists(root, ec) ? "not a folder" : "no such folder").inFile(folder);
     std::vector<ScannedFile> out;
+    // Entries of the walk are `root / name / ...`: when root is already normal, the relative path is the
+    // text after it (what lexically_relative gives, without parsing every path twice).
+    const std::string rootText = root.native();
+    const bool rootNormal = !rootText.empty() && rootText.back() != '/' && root.lexically_normal().native() == rootText;
+    auto relOf = [&](const fsys::path& p) {
+        const std::string& n = p.native();
+        if (rootNormal && n.size() > rootText.size() + 1 && n.compare(0, rootText.size(), rootText) == 0 && n[rootText.size()] == '/')
+            return n.substr(rootText.size() + 1);
+        return lexicallyRelative(p, root);
+    };
     auto visit = [&](const fsys::directory_entry& e) {
         // `extension() == ".ckpt"` on the text: a name ending in .ckpt other than ".ckpt" itself (a dot file)
         const std::string& native = e.path().native();
@@ -73,7 +83,7 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
         if (!name.ends_with(".ckpt") || name == ".ckpt")
             return;
         ScannedFile f;
-        f.relPath = lexicallyRelative(e.path(), root);
+        f.relPath = relOf(e.path());
         f.path = (root / f.relPath).string();
         f.isSymlink = e.is_symlink(ec);
         if (f.isSymlink)
@@ -84,6 +94,14 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
         fsys::recursive_directory_iterator it(root, fsys::directory_options::skip_permission_denied, ec), end;
         if (ec)
             return Error(ErrorCode::FsPermission, ec.message()).inFile(folder);
+        if (tree)
+            tree->dirs.emplace_back();
+        auto parentRel = [&](const fsys::path& p) {
+            if (p.parent_path().native() == rootText)
+                return std::string();
+            std::string rel = relOf(p.parent_path());
+            return rel == "." ? std::string() : rel;
+        };
         for (; it != end; it.increment(ec)) {
             if (ec)
                 break;
@@ -92,13 +110,24 @@ Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool
                 if (name.starts_with(".") || it->path().extension() == ".ckpt") {
                     if (it->path().extension() == ".ckpt")
                         visit(*it);
+                    else if (tree && name == ".hydra")
+                        tree->hydraDirs.push_back(parentRel(it->path()));
+                    else if (tree && name == ".podium")
+                        tree->journalDirs.push_back(parentRel(it->path()));
                     it.disable_recursion_pending();
+                } else if (tree) {
+                    tree->dirs.push_back(relOf(it->path()));
                 }
                 continue;
             }
+            if (tree && (name == "metrics.csv" || name == "hparams.yaml" || name == "config.yaml" ||
+                         name.starts_with("events.out.tfevents.")))
+                tree->treeFiles.push_back(relOf(it->path()));
             visit(*it);
         }
         std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.relPath < b.relPath; });
+        if (tree)
+            std::sort(tree->journalDirs.begin(), tree->journalDirs.end());
         return out;
     }
     // One folder: its names are read and sorted first, then each file is built once in place (a folder of
@@ -191,12 +220,14 @@ void readOne(ScannedFile& f, const checkpoint::ReadOptions& options)
 Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOptions& options)
 {
     std::lock_guard lock(m_mutex);
-    auto listed = listCheckpoints(folder, options.recursive);
+    auto listing = options.recursive ? std::make_shared<TreeListing>() : nullptr;
+    auto listed = listCheckpoints(folder, options.recursive, listing.get());
     if (!listed)
         return std::move(listed).error();
     ScanResult result;
     result.folder = folder;
     result.files = std::move(*listed);
+    result.tree = std::move(listing);
 
     // The persistent cache answers for files it has a record of (same identity, enough detail); only with
     // the reading limits its records were made with.
@@ -240,22 +271,12 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
             f.verdictSummary = cached->second.verdictSummary;
             continue;
         }
-        if (cache) {
-            if (cached == m_cache.end()) {
-                auto id = identityOf(f.path);
-                if (!id) {
-                    f.error = id.error();
-                    continue;
-                }
-                f.identity = *id;
-            }
-            if (cache->lookup(absOf(f), f, options.read.detail)) {
-                ++result.fromIndex;
-                continue;
-            }
-        }
         todo.push_back(i);
     }
+    // With a persistent cache every file to read is first looked up there — on the workers, like reading:
+    // a stat and the decoding of a record per file are most of what reopening a large tree costs.
+    std::vector<char> fromCache(cache ? todo.size() : 0, 0);
+    std::atomic<std::size_t> reads{0}, hits{0};
 
     unsigned threads = options.threads ? options.threads : std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
     threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(1, todo.size())));
@@ -272,7 +293,26 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
             if (k >= todo.size())
                 return;
             auto& f = result.files[todo[k]];
-            readOne(f, options.read);
+            bool answered = false;
+            if (cache) {
+                if (!m_cache.contains(f.path)) { // a file seen before was stat'ed above
+                    if (auto id = identityOf(f.path)) {
+                        f.identity = *id;
+                        answered = cache->lookup(absOf(f), f, options.read.detail);
+                    }
+                } else {
+                    answered = cache->lookup(absOf(f), f, options.read.detail);
+                }
+            }
+            if (answered) {
+                fromCache[k] = 1;
+                hits.fetch_add(1, std::memory_order_relaxed);
+            } else {
+                f.checkpoint.reset();
+                f.error.reset();
+                readOne(f, options.read);
+                reads.fetch_add(1, std::memory_order_relaxed);
+            }
             if (options.progress || options.fileRead) {
                 std::lock_guard pl(progressMutex);
                 ++done;
@@ -292,15 +332,18 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
             pool.emplace_back(worker);
     }
     result.cancelled = cancel.load();
-    result.reread = result.cancelled ? done : todo.size();
+    result.reread = reads.load();
+    result.fromIndex = hits.load();
     if (cache && !result.cancelled) {
         // What was read, except what may still change unseen: a file written in the last two seconds (its
         // next write may keep size and mtime tick), a text link (resolved against this folder), and
         // failures of the system rather than of the file.
         constexpr std::int64_t kSettledNs = 2'000'000'000;
         std::vector<std::pair<std::string, const ScannedFile*>> read;
-        for (const std::size_t i : todo) {
-            const auto& f = result.files[i];
+        for (std::size_t k = 0; k < todo.size(); ++k) {
+            if (fromCache[k])
+                continue;
+            const auto& f = result.files[todo[k]];
             if (f.linkStoredAsText || f.identity.mtimeNs > startNs - kSettledNs || (!f.checkpoint && !f.error))
                 continue;
             if (f.error && !f.checkpoint) {

@@ -81,8 +81,22 @@ struct ScanOptions {
     ScanCache* cache = nullptr;
 };
 
+/// What a recursive listing saw besides checkpoints: one walk of a tree serves the scan, run discovery
+/// (runs/RunTree) and the rename journals. Directories whose name starts with "." and directories named
+/// *.ckpt (sharded checkpoints) are not entered; their presence is noted where it matters.
+struct TreeListing {
+    std::vector<std::string> dirs;        ///< every directory entered, folder-relative ("" = the folder), walk order
+    std::vector<std::string> hydraDirs;   ///< directories holding a .hydra/ folder, walk order
+    std::vector<std::string> journalDirs; ///< directories holding a .podium/ folder (Podium's journal), sorted
+    /// Log and configuration files (metrics.csv, events.out.tfevents.*, hparams.yaml, config.yaml),
+    /// folder-relative, walk order.
+    std::vector<std::string> treeFiles;
+};
+
 struct ScanResult {
     std::string folder;
+    /// Recursive scans only: the rest of what the walk saw (nullptr for a one-folder scan).
+    std::shared_ptr<const TreeListing> tree;
     std::vector<ScannedFile> files; ///< sorted by relPath
     bool cancelled = false;
     std::size_t reread = 0;         ///< files actually read in this scan (the rest came from a cache)
@@ -90,8 +104,9 @@ struct ScanResult {
     const ScannedFile* find(std::string_view relPath) const noexcept;
 };
 
-/// Lists the checkpoint files of `folder` (no reading). Errors: FsNotFound, FsPermission.
-Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool recursive);
+/// Lists the checkpoint files of `folder` (no reading). With `recursive`, `tree` (when given) receives the
+/// rest of what the walk saw. Errors: FsNotFound, FsPermission.
+Result<std::vector<ScannedFile>> listCheckpoints(const std::string& folder, bool recursive, TreeListing* tree = nullptr);
 
 class FolderScanner {
 public:

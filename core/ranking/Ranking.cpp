@@ -569,7 +569,9 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
         if (f.checkpoint && f.checkpoint->isLightning && f.checkpoint->callbacks.empty() && !f.isSymlink &&
             !f.checkpoint->truncated)
             bareByDir[dirOf(f.relPath)].push_back(&f);
-    for (const auto& [dir, bare] : bareByDir) {
+    for (const auto& entry : bareByDir) {
+        const std::string& dir = entry.first; // not a structured binding: lambdas below capture it (clang 14)
+        const auto& bare = entry.second;
         std::string monitor = cfg.monitor;
         if (monitor.empty()) {
             // the most common `name=value` key in the file names, other than epoch and step

@@ -15,6 +15,7 @@
 #include <numeric>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 #include <sys/stat.h>
 
 namespace podium::runs {
@@ -356,8 +357,34 @@ std::map<std::string, std::string> flattenYamlText(const std::string& text)
 
 } // namespace
 
+void RunTree::indexDirectories()
+{
+    m_owner.clear();
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        for (const auto& d : runs[i].checkpointDirs)
+            m_owner.try_emplace(d, static_cast<int>(i));
+        for (const auto& d : runs[i].logDirs)
+            m_owner.try_emplace(d, static_cast<int>(i));
+        if (runs[i].hydraJob)
+            m_owner.try_emplace(runs[i].path, static_cast<int>(i));
+    }
+    m_ownerRuns = runs.size();
+}
+
 int RunTree::runOf(std::string_view relPath) const
 {
+    if (m_ownerRuns == runs.size() && !runs.empty()) {
+        // the longest directory of a run that holds relPath: relPath itself, then each parent, then the folder
+        std::string_view p = relPath;
+        for (;;) {
+            if (auto it = m_owner.find(std::string(p)); it != m_owner.end())
+                return it->second;
+            if (p.empty())
+                return -1;
+            const auto slash = p.rfind('/');
+            p = slash == std::string_view::npos ? std::string_view() : p.substr(0, slash);
+        }
+    }
     int best = -1;
     std::size_t bestLen = 0;
     for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -409,24 +436,10 @@ RunTree discoverRuns(const std::string& folder, const ranking::ScanResult& scan,
         if (auto job = readHydraJob(abs, rel, facts))
             jobs.push_back(std::move(*job));
     };
-    visitDir(root, "");
-    for (fsys::recursive_directory_iterator it(root, fsys::directory_options::skip_permission_denied, ec), end;
-         !ec && it != end && seen < kMaxEntries; it.increment(ec), ++seen) {
-        const auto& p = it->path();
-        const std::string name = p.filename().string();
-        std::error_code e2;
-        const bool isDir = it->is_directory(e2) && !it->is_symlink(e2);
-        if (isDir) {
-            if (name.starts_with(".")) {
-                it.disable_recursion_pending(); // .hydra is read by visitDir, .podium is ours
-                continue;
-            }
-            visitDir(p, p.lexically_relative(root).generic_string());
-            continue;
-        }
+    auto visitFile = [&](const fsys::path& p, const std::string& name) {
         const bool csv = name == "metrics.csv", events = name.starts_with("events.out.tfevents.");
         if (!csv && !events && name != "hparams.yaml" && name != "config.yaml")
-            continue;
+            return;
         std::string rel = p.parent_path().lexically_relative(root).generic_string();
         if (rel == ".")
             rel.clear();
@@ -438,6 +451,42 @@ RunTree discoverRuns(const std::string& folder, const ranking::ScanResult& scan,
             s.hparams = facts.yaml(p);
         else if (auto cfg = facts.yaml(p); cfg.count("ckpt_path") && cfg["ckpt_path"] != "null")
             s.ckptPath = cfg["ckpt_path"];
+    };
+    // A recursive scan of this folder walked the tree already: its listing says where .hydra folders and
+    // log files are (the same walk order, the same folders skipped). Otherwise: a walk of its own.
+    const ranking::TreeListing* listing = nullptr;
+    if (scan.tree) {
+        std::error_code e1;
+        if (fsys::absolute(scan.folder, e1).lexically_normal() == root)
+            listing = scan.tree.get();
+    }
+    if (listing) {
+        const std::unordered_set<std::string_view> hydra(listing->hydraDirs.begin(), listing->hydraDirs.end());
+        for (const auto& d : listing->dirs)
+            if (hydra.count(d))
+                visitDir(d.empty() ? root : root / d, d);
+        for (const auto& f : listing->treeFiles) {
+            const fsys::path p = root / f;
+            visitFile(p, p.filename().string());
+        }
+    } else {
+        visitDir(root, "");
+        for (fsys::recursive_directory_iterator it(root, fsys::directory_options::skip_permission_denied, ec), end;
+             !ec && it != end && seen < kMaxEntries; it.increment(ec), ++seen) {
+            const auto& p = it->path();
+            const std::string name = p.filename().string();
+            std::error_code e2;
+            const bool isDir = it->is_directory(e2) && !it->is_symlink(e2);
+            if (isDir) {
+                if (name.starts_with(".") || name.ends_with(".ckpt")) {
+                    it.disable_recursion_pending(); // .hydra is read by visitDir, .podium is ours, *.ckpt a checkpoint
+                    continue;
+                }
+                visitDir(p, p.lexically_relative(root).generic_string());
+                continue;
+            }
+            visitFile(p, name);
+        }
     }
     for (auto& [dir, s] : streamByDir) {
         std::sort(s.sources.begin(), s.sources.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
@@ -785,6 +834,7 @@ RunTree discoverRuns(const std::string& folder, const ranking::ScanResult& scan,
                 tree.differs.push_back(k);
         }
     }
+    tree.indexDirectories();
     if (cache)
         cache->flush();
     return tree;

@@ -30,6 +30,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace podium::runs {
@@ -69,8 +70,15 @@ struct RunTree {
 
     /// The run a folder-relative directory (or file) belongs to, or -1.
     int runOf(std::string_view relPath) const;
+    /// Makes runOf a lookup per path level instead of a search of every run (discoverRuns calls it; after
+    /// changing `runs` call it again — a tree whose run count changed is searched).
+    void indexDirectories();
     /// The run's own log files, oldest stream first (never another run's).
     std::vector<metrics::LogSource> logsOf(const Run& run) const;
+
+private:
+    std::unordered_map<std::string, int> m_owner; ///< directory -> run (the first run naming it)
+    std::size_t m_ownerRuns = 0;                  ///< runs.size() when m_owner was made
 };
 
 /// A persistent store of facts derived from the tree's small text files (index/ScanIndex implements it):
