@@ -9,9 +9,12 @@
 #include "details/DetailsPanel.h"
 #include "pin/PinController.h"
 #include "rename/RenameController.h"
+#include "runs/RunsPanel.h"
+#include "runs/TreeView.h"
 #include "table/RankingModel.h"
 
 #include <QApplication>
+#include <algorithm>
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QComboBox>
@@ -41,7 +44,7 @@ namespace podium::ui {
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_session(new Session(this)), m_actions(new Actions(this)), m_model(new RankingModel(this)),
       m_rename(new RenameController(this)), m_pins(new PinController(this)), m_proxy(new QSortFilterProxyModel(this)),
-      m_table(new QTableView), m_chart(new ChartPanel), m_details(new DetailsPanel), m_groups(new QComboBox),
+      m_table(new QTableView), m_chart(new ChartPanel), m_details(new DetailsPanel), m_groups(new QComboBox), m_runsPanel(new RunsPanel),
       m_filter(new QLineEdit), m_problems(new QListWidget), m_status(new QLabel), m_progress(new QProgressBar),
       m_outer(new QSplitter(Qt::Horizontal)), m_left(new QSplitter(Qt::Vertical)), m_right(new QSplitter(Qt::Vertical))
 {
@@ -84,10 +87,13 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->addAction(m_actions->pin);
     m_table->addAction(m_actions->unpin);
 
+    m_left->addWidget(m_runsPanel);
     m_left->addWidget(m_table);
     m_left->addWidget(m_chart);
-    m_left->setStretchFactor(0, 3);
-    m_left->setStretchFactor(1, 2);
+    m_left->setStretchFactor(0, 2);
+    m_left->setStretchFactor(1, 3);
+    m_left->setStretchFactor(2, 2);
+    m_runsPanel->hide(); // shown for a folder of more than one run
     m_right->addWidget(m_details);
     m_right->addWidget(m_problems);
     m_right->setStretchFactor(0, 4);
@@ -108,7 +114,7 @@ MainWindow::MainWindow(QWidget* parent)
     cancel->setVisible(false);
     resize(1280, 800);
     m_outer->setSizes({900, 380});
-    m_left->setSizes({430, 300});
+    m_left->setSizes({0, 430, 300});
 
     // persisted: geometry, splitters, the rename template
     QSettings settings;
@@ -152,10 +158,10 @@ MainWindow::MainWindow(QWidget* parent)
         m_outer->setSizes({m_outer->width() / 2, m_outer->width() / 2}); // make the details panel roomy
         m_details->setFocus();
     });
-    connect(m_actions->applyRename, &QAction::triggered, this, [this, state] { m_rename->applyRename(state(), m_groups->currentIndex()); });
-    connect(m_actions->undoRename, &QAction::triggered, this, [this, state] { m_rename->undoRename(state(), m_groups->currentIndex()); });
-    connect(m_actions->createRankLinks, &QAction::triggered, this, [this, state] { m_rename->createRankLinks(state(), m_groups->currentIndex()); });
-    connect(m_actions->syncState, &QAction::triggered, this, [this, state] { m_rename->syncState(state(), m_groups->currentIndex()); });
+    connect(m_actions->applyRename, &QAction::triggered, this, [this, state] { m_rename->applyRename(state(), currentGroup()); });
+    connect(m_actions->undoRename, &QAction::triggered, this, [this, state] { m_rename->undoRename(state(), currentGroup()); });
+    connect(m_actions->createRankLinks, &QAction::triggered, this, [this, state] { m_rename->createRankLinks(state(), currentGroup()); });
+    connect(m_actions->syncState, &QAction::triggered, this, [this, state] { m_rename->syncState(state(), currentGroup()); });
     connect(m_actions->recoverRename, &QAction::triggered, this, [this, state] { m_rename->offerRecovery(state()); });
     connect(m_actions->pin, &QAction::triggered, this, [this, state] { m_pins->pin(state(), selectedFile()); });
     connect(m_actions->pinSyncsState, &QAction::toggled, m_pins, &PinController::setSyncState);
@@ -167,6 +173,10 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_pins, &PinController::message, m_status, &QLabel::setText);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_groups, &QComboBox::currentIndexChanged, this, &MainWindow::showGroup);
+    connect(m_runsPanel, &RunsPanel::selectionChanged, this, [this](const QStringList& runs) {
+        m_selectedRuns = runs;
+        fillGroups();
+    });
     connect(m_table->selectionModel(), &QItemSelectionModel::selectionChanged, this, &MainWindow::selectionChanged);
     connect(m_chart, &ChartPanel::checkpointClicked, this, &MainWindow::selectFile);
     connect(m_session, &Session::progress, this, [this, cancel](int done, int total) {
@@ -304,16 +314,18 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
 {
     const QString keep = m_pendingSelect.isEmpty() ? selectedFile() : m_pendingSelect;
     m_shown = state;
-    {
-        const QSignalBlocker block(m_groups);
-        const QString previous = m_groups->currentText();
-        m_groups->clear();
-        for (const auto& g : state->ranking.groups)
-            m_groups->addItem(QString::fromStdString(g.label()));
-        const int found = m_groups->findText(previous);
-        m_groups->setCurrentIndex(found >= 0 ? found : 0);
+    const bool tree = state->runs.runs.size() > 1;
+    if (tree && m_runsPanel->isHidden()) { // room for the runs, the ranking and the chart
+        const int h = std::max(600, m_left->height());
+        m_runsPanel->show();
+        m_left->setSizes({h / 4, h * 2 / 5, h - h / 4 - h * 2 / 5});
     }
-    showGroup(m_groups->currentIndex());
+    m_runsPanel->setVisible(tree);
+    if (tree)
+        m_runsPanel->setState(state);
+    m_table->setColumnHidden(RankingModel::Run, !tree);
+    m_selectedRuns = tree ? m_runsPanel->selectedRuns() : QStringList();
+    fillGroups();
     if (!state->complete) // rows appear while the first scan runs; the rest waits for the whole folder
         return;
     m_progress->hide();
@@ -329,11 +341,11 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
     const bool writable = dir.isWritable();
     Actions::setEnabled(m_actions->reload, true);
     Actions::setEnabled(m_actions->chooseLogs, true);
-    m_chart->setCurves(chartCurves(state->logs));
+    m_chart->setCurves(chartCurvesFor(*state, currentGroup(), m_selectedRuns));
     Actions::setEnabled(m_actions->exportManifest, true);
     Actions::setEnabled(m_actions->undoRename, writable, tr("The folder is read-only"));
     const QString whyNot = !ranked ? tr("No ranked checkpoints in this folder") : tr("The folder is read-only");
-    Actions::setEnabled(m_actions->applyRename, ranked && writable && state->interrupted.empty(),
+    Actions::setEnabled(m_actions->applyRename, ranked && writable && state->interrupted.empty() && currentGroup() >= 0,
                         state->interrupted.empty() ? whyNot : tr("An interrupted rename must be recovered first"));
     Actions::setEnabled(m_actions->createRankLinks, ranked && writable, whyNot);
     const bool hasState = ranked && state->ranking.groups[0].stateKey.rfind("filename:", 0) != 0;
@@ -367,28 +379,46 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
     }
 }
 
-void MainWindow::showGroup(int index)
+int MainWindow::currentGroup() const
+{
+    return m_groups->currentIndex() >= 0 ? m_groups->currentData().toInt() : -1;
+}
+
+void MainWindow::fillGroups()
+{
+    if (!m_shown)
+        return;
+    {
+        const QSignalBlocker block(m_groups);
+        const QString previous = m_groups->currentText();
+        m_groups->clear();
+        for (const auto& c : groupChoices(*m_shown, m_selectedRuns))
+            m_groups->addItem(c.label, c.group);
+        const int found = m_groups->findText(previous);
+        m_groups->setCurrentIndex(found >= 0 ? found : 0);
+    }
+    showGroup(m_groups->currentIndex());
+}
+
+void MainWindow::showGroup(int)
 {
     const auto& state = m_shown;
-    m_model->setGroup(state, index);
+    const int group = currentGroup();
+    const bool board = state && m_groups->currentIndex() >= 0 && group < 0;
+    if (board)
+        m_model->setLeaderboard(state, m_selectedRuns);
+    else
+        m_model->setGroup(state, group);
     m_table->resizeColumnsToContents();
-    QVector<ChartMarker> markers;
     QString monitor;
-    if (state && index >= 0 && index < static_cast<int>(state->ranking.groups.size())) {
-        const auto& g = state->ranking.groups[static_cast<std::size_t>(index)];
-        monitor = QString::fromStdString(g.monitor);
-        for (const auto& e : g.ranked) {
-            ChartMarker m;
-            m.file = QString::fromStdString(e.file);
-            m.rank = e.rank;
-            if (e.score) m.score = *e.score;
-            if (e.epoch) m.epoch = static_cast<double>(*e.epoch);
-            if (e.globalStep) m.step = static_cast<double>(*e.globalStep);
-            markers << m;
-        }
-    }
+    const auto markers = state ? chartMarkers(*state, board ? -1 : group, m_selectedRuns, &monitor) : QVector<ChartMarker>();
+    if (state && state->complete)
+        m_chart->setCurves(chartCurvesFor(*state, board ? -1 : group, m_selectedRuns));
     m_chart->setCheckpoints(monitor, markers);
     m_chart->select(selectedFile());
+    // renames work within one directory: not on the leaderboard
+    if (state && state->complete && board)
+        Actions::setEnabled(m_actions->applyRename, false, tr("Apply Rename works on one run's ranking: choose it in the selector"));
 }
 
 void MainWindow::showAbout()

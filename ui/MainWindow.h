@@ -19,6 +19,7 @@ class QTableView;
 namespace podium::ui {
 
 class Actions;
+class RunsPanel;
 class ChartPanel;
 class DetailsPanel;
 class PinController;
@@ -38,6 +39,10 @@ public:
     Actions* actions() const { return m_actions; }
     QTableView* table() const { return m_table; }
     QComboBox* groupSelector() const { return m_groups; }
+    RunsPanel* runsPanel() const { return m_runsPanel; }
+    RankingModel* rankingModel() const { return m_model; }
+    /// The group the selector shows (index into ranking.groups; -1: the leaderboard or none).
+    int currentGroup() const;
     ChartPanel* chart() const { return m_chart; }
     DetailsPanel* details() const { return m_details; }
     RenameController* renameController() const { return m_rename; }
@@ -60,7 +65,8 @@ protected:
 private:
     void buildMenus();
     void showState(std::shared_ptr<const FolderState> state);
-    void showGroup(int index);
+    void showGroup(int selectorIndex);
+    void fillGroups();
     void selectionChanged();
     void chooseFolder();
     void showAbout();
@@ -76,6 +82,8 @@ private:
     ChartPanel* m_chart;
     DetailsPanel* m_details;
     QComboBox* m_groups;
+    RunsPanel* m_runsPanel;
+    QStringList m_selectedRuns;                 ///< the runs chosen in the Runs panel (paths; empty: all)
     QLineEdit* m_filter;
     QListWidget* m_problems;
     QLabel* m_status;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "Session.h"
 
+#include "index/ScanIndex.h"
 #include "rename/RenameJournal.h"
 #include "metrics/MetricLog.h"
 
@@ -15,13 +16,33 @@
 
 namespace podium::ui {
 
+struct Session::IndexHolder {
+    std::unique_ptr<index::ScanIndex> index;
+    bool tried = false;
+    index::ScanIndex* get()
+    {
+        if (!tried) {
+            tried = true;
+            if (!std::getenv("PODIUM_NO_INDEX"))
+                if (auto opened = index::ScanIndex::open(index::ScanIndex::defaultPath()))
+                    index = std::move(*opened);
+        }
+        return index.get();
+    }
+};
+
+int FolderState::runOfGroup(std::size_t g) const
+{
+    return g < ranking.groups.size() ? runs.runOf(ranking.groups[g].directory) : -1;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
 /// Ranks what the scan found and adds what the window needs beside the ranking (pin, interrupted renames).
 std::shared_ptr<FolderState> makeState(const std::string& folder, ranking::ScanResult scan, bool complete,
-                                       const std::string& logsDir = {})
+                                       const std::string& logsDir = {}, runs::FactCache* facts = nullptr)
 {
     auto state = std::make_shared<FolderState>();
     state->folder = QString::fromStdString(folder);
@@ -32,12 +53,36 @@ std::shared_ptr<FolderState> makeState(const std::string& folder, ranking::ScanR
     rc.renamed = &state->renamed;
     state->ranking = ranking::rank(scan, rc);
     if (complete) {
-        state->logs = metrics::loadMetricLog(logsDir.empty() ? metrics::discoverLogs(folder) : metrics::findLogsUnder(logsDir));
+        // the runs of the tree, each with its own logs (never one curve through several runs' files)
+        const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+        state->runs = runs::discoverRuns(folder, scan, now, facts);
+        const bool tree = state->runs.runs.size() > 1;
+        if (!logsDir.empty())
+            state->logs = metrics::loadMetricLog(metrics::findLogsUnder(logsDir));
+        else if (!tree)
+            state->logs = metrics::loadMetricLog(state->runs.runs.size() == 1 && !state->runs.runs[0].logDirs.empty()
+                                                     ? state->runs.logsOf(state->runs.runs[0])
+                                                     : metrics::discoverLogs(folder));
+        if (tree)
+            for (const auto& r : state->runs.runs)
+                state->runLogs.push_back(metrics::loadMetricLog(state->runs.logsOf(r)));
+        else
+            state->runLogs.push_back(state->logs);
         if (ranking::wantsMetricLogs(state->ranking)) { // weights-only files: scores from the run's logs
-            const auto table = metrics::valuesByStep(state->logs);
-            rc.metrics = &table;
+            std::map<int, ranking::MetricTable> tables;
+            rc.metricsFor = [&](const std::string& dir) -> const ranking::MetricTable* {
+                const int i = tree ? state->runs.runOf(dir) : 0;
+                auto [it, fresh] = tables.try_emplace(i);
+                if (fresh && i >= 0 && static_cast<std::size_t>(i) < state->runLogs.size())
+                    it->second = metrics::valuesByStep(state->runLogs[static_cast<std::size_t>(i)]);
+                return &it->second;
+            };
             state->ranking = ranking::rank(scan, rc);
+            rc.metricsFor = nullptr;
         }
+        runs::assignRuns(state->ranking, state->runs);
+        if (tree)
+            state->leaderboard = runs::leaderboard(state->runs, state->ranking, "", 1000);
         if (auto pin = manifest::findPin(scan)) {
             state->pin = pin->first;
             state->pinDir = pin->second;
@@ -181,12 +226,16 @@ void Session::start()
     QPointer<Session> self(this);
     auto cancelFlag = m_cancel;
     auto scanner = m_scanner;
+    if (!m_index)
+        m_index = std::make_shared<IndexHolder>();
+    auto indexHolder = m_index;
     const std::string folder = m_folder.toStdString();
     const std::string logsDir = m_logsDir.toStdString();
-    m_worker = std::thread([self, cancelFlag, scanner, folder, logsDir, generation, showPartial] {
+    m_worker = std::thread([self, cancelFlag, scanner, indexHolder, folder, logsDir, generation, showPartial] {
         std::vector<ranking::ScannedFile> sofar;
         auto lastPartial = Clock::now();
         ranking::ScanOptions so;
+        so.cache = indexHolder->get();
         so.progress = [&](std::size_t done, std::size_t total) {
             QMetaObject::invokeMethod(self, [self, done, total] {
                 if (self) emit self->progress(static_cast<int>(done), static_cast<int>(total));
@@ -230,7 +279,7 @@ void Session::start()
             }, Qt::QueuedConnection);
             return;
         }
-        std::shared_ptr<const FolderState> done = makeState(folder, std::move(*scan), true, logsDir);
+        std::shared_ptr<const FolderState> done = makeState(folder, std::move(*scan), true, logsDir, indexHolder->get());
         QMetaObject::invokeMethod(self, [self, done, generation] {
             if (!self || generation != self->m_generation) return;
             self->m_state = done;

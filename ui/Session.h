@@ -6,6 +6,7 @@
 #include "manifest/Manifest.h"
 #include "metrics/MetricLog.h"
 #include "ranking/Ranking.h"
+#include "runs/RunTree.h"
 
 #include <QObject>
 #include <QString>
@@ -15,6 +16,8 @@
 
 class QFileSystemWatcher;
 class QTimer;
+
+namespace podium::index { class ScanIndex; }
 
 namespace podium::ui {
 
@@ -30,6 +33,13 @@ struct FolderState {
     bool complete = true;               ///< false for the partial states shown while the first scan runs
     /// Absolute directories that hold an interrupted rename journal (the window offers Recover).
     std::vector<std::string> interrupted;
+    /// The runs of the tree (one for a plain run folder), each run's own logs (same order), and the
+    /// leaderboard across runs of the most common monitor.
+    runs::RunTree runs;
+    std::vector<metrics::MetricLog> runLogs;
+    runs::Leaderboard leaderboard;
+    /// The run index of group `g` of `ranking` (-1: none).
+    int runOfGroup(std::size_t g) const;
 };
 
 class Session : public QObject {
@@ -69,6 +79,9 @@ private:
     QString m_logsDir;
     std::shared_ptr<const FolderState> m_state;
     std::shared_ptr<ranking::FolderScanner> m_scanner;
+    /// The persistent scan index: opened by the first load's worker, used by one worker at a time.
+    struct IndexHolder;
+    std::shared_ptr<IndexHolder> m_index;
     std::thread m_worker;
     std::shared_ptr<std::atomic<bool>> m_cancel;
     std::atomic<bool> m_busy{false};

@@ -18,6 +18,8 @@
 #include "Session.h"
 #include "common/DialogSeam.h"
 #include "table/RankingModel.h"
+#include "runs/RunsModel.h"
+#include "runs/RunsPanel.h"
 
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
@@ -28,6 +30,7 @@
 #include <QStandardPaths>
 #include <QTreeWidget>
 #include <QComboBox>
+#include <QLabel>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QSignalSpy>
@@ -36,6 +39,7 @@
 #include <QtTest>
 #include <filesystem>
 #include <functional>
+#include <set>
 #include <nlohmann/json.hpp>
 
 using namespace podium;
@@ -79,6 +83,27 @@ QStringList treeTexts(QTreeWidget* t)
     return out;
 }
 
+/// A writable, aged copy of a tree fixture of ../shared/fixtures.
+QString copySharedTree(const QTemporaryDir& tmp, const std::string& scenario)
+{
+    const std::string dst = tmp.path().toStdString() + "/" + scenario;
+    std::filesystem::copy(test::sharedPath("fixtures/" + scenario), dst,
+                          std::filesystem::copy_options::recursive | std::filesystem::copy_options::copy_symlinks);
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dst))
+        if (!e.is_symlink() && e.is_regular_file())
+            std::filesystem::last_write_time(e.path(), std::filesystem::file_time_type::clock::now() - std::chrono::hours(1));
+    return QString::fromStdString(dst);
+}
+
+/// The files the ranking table shows, in the model's order.
+QStringList tableFiles(MainWindow& w)
+{
+    QStringList out;
+    for (int r = 0; r < w.rankingModel()->rowCount(); ++r)
+        out << w.rankingModel()->fileAt(r);
+    return out;
+}
+
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -104,6 +129,9 @@ private slots:
     void templateAndRecentFoldersPersist();
     void bundledExampleChartsTheLoggedCurves();
     void syncStateRebasesTheMovedRun();
+    void runsPanelFiltersSortsAndSelects();
+    void leaderboardAcrossRunsCopiesAndPins();
+    void everyCheckpointOnceInTheWindow();
 };
 
 void TestMainWindow::showsTheRanksOfTruth()
@@ -553,6 +581,164 @@ void TestMainWindow::syncStateRebasesTheMovedRun()
     QCOMPARE(cell(w.table(), 0, RankingModel::File), QString("checkpoints/best-v4.ckpt")); // still ranked the same
 }
 
+void TestMainWindow::runsPanelFiltersSortsAndSelects()
+{
+    if (!test::haveShared())
+        QSKIP("../shared is missing");
+    QTemporaryDir tmp;
+    MainWindow w;
+    QVERIFY(openAndWait(w, copySharedTree(tmp, "sweep-dev")));
+    const auto state = w.session()->state();
+    QVERIFY(state->runs.runs.size() >= 2);
+    RunsPanel* panel = w.runsPanel();
+    QVERIFY(!panel->isHidden());
+    QAbstractItemModelTester t1(panel->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t2(panel->view()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t3(w.rankingModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModel* runs = panel->view()->model();
+    QCOMPARE(runs->rowCount(), static_cast<int>(state->runs.runs.size()));
+    // sorted by best score: the first run holds the leaderboard's rank 1
+    QVERIFY(!state->leaderboard.entries.empty());
+    QCOMPARE(runs->index(0, RunsModel::Name).data(RunsModel::PathRole).toString(),
+             QString::fromStdString(state->leaderboard.entries.front().run));
+    // the parameters that differ are columns
+    QStringList headers;
+    for (int c = 0; c < runs->columnCount(); ++c)
+        headers << runs->headerData(c, Qt::Horizontal).toString();
+    for (const auto& d : state->runs.differs)
+        QVERIFY2(headers.contains(QString::fromStdString(d)), d.c_str());
+
+    // a condition on a parameter
+    QStringList small;
+    for (const auto& r : state->runs.runs)
+        if (r.params.count("lr") && std::stod(r.params.at("lr")) < 0.005)
+            small << QString::fromStdString(r.path);
+    QVERIFY(!small.isEmpty() && small.size() < runs->rowCount());
+    panel->setFilterText("lr < 0.005");
+    QCOMPARE(runs->rowCount(), small.size());
+    QStringList visible = panel->visibleRuns();
+    visible.sort();
+    small.sort();
+    QCOMPARE(visible, small);
+    // the selector offers the leaderboard and the groups of those runs only; the table and chart follow
+    QCOMPARE(w.groupSelector()->itemData(0).toInt(), -1);
+    for (int i = 1; i < w.groupSelector()->count(); ++i) {
+        const int g = w.groupSelector()->itemData(i).toInt();
+        const int r = state->runOfGroup(static_cast<std::size_t>(g));
+        QVERIFY(r >= 0);
+        QVERIFY(small.contains(QString::fromStdString(state->runs.runs[static_cast<std::size_t>(r)].path)));
+    }
+    QStringList names;
+    for (const auto& r : state->runs.runs)
+        if (small.contains(QString::fromStdString(r.path)))
+            names << QString::fromStdString(r.name);
+    for (int row = 0; row < w.rankingModel()->rowCount(); ++row)
+        QVERIFY(names.contains(w.rankingModel()->index(row, RankingModel::Run).data().toString()));
+    QVERIFY(!w.chart()->visibleCurves().isEmpty());
+    for (const auto& c : w.chart()->visibleCurves())
+        QVERIFY2(std::any_of(names.begin(), names.end(), [&](const QString& n) { return c.startsWith(n + " · "); }), qPrintable(c));
+    // a condition on a metric: the best score of val_loss
+    panel->setFilterText("val_loss < -1");
+    QCOMPARE(runs->rowCount(), 0);
+    // a name pattern, and a broken one searched as text
+    panel->setFilterText("seed.2$");
+    QVERIFY(!panel->visibleRuns().isEmpty());
+    for (const auto& p : panel->visibleRuns())
+        QVERIFY(QString::fromStdString(state->runs.runs[static_cast<std::size_t>(panel->model()->rowOfPath(p))].name).endsWith("seed=2"));
+    panel->setFilterText("multirun/(");
+    QVERIFY(!panel->findChild<QLabel*>("runsFilterError")->isHidden());
+    panel->setFilterText("");
+    QCOMPARE(runs->rowCount(), static_cast<int>(state->runs.runs.size()));
+    // selecting one run: its groups only, its curves only
+    const QString one = QString::fromStdString(state->runs.runs.back().path);
+    panel->selectRuns({one});
+    QCOMPARE(panel->selectedRuns(), QStringList{one});
+    for (int i = 1; i < w.groupSelector()->count(); ++i)
+        QCOMPARE(QString::fromStdString(state->runs.runs[static_cast<std::size_t>(
+                     state->runOfGroup(static_cast<std::size_t>(w.groupSelector()->itemData(i).toInt())))].path), one);
+    w.groupSelector()->setCurrentIndex(1);
+    for (const auto& f : tableFiles(w))
+        QVERIFY2(f.startsWith(one + "/"), qPrintable(f));
+    const QString oneName = QString::fromStdString(state->runs.runs.back().name);
+    for (const auto& c : w.chart()->visibleCurves())
+        QVERIFY2(c.startsWith(oneName + " · "), qPrintable(c)); // never another run's log
+    // sorting by a header
+    runs->sort(RunsModel::Name, Qt::DescendingOrder);
+    QVERIFY(runs->index(0, 0).data().toString() >= runs->index(runs->rowCount() - 1, 0).data().toString());
+}
+
+void TestMainWindow::leaderboardAcrossRunsCopiesAndPins()
+{
+    if (!test::haveShared())
+        QSKIP("../shared is missing");
+    QTemporaryDir tmp;
+    MainWindow w;
+    const QString folder = copySharedTree(tmp, "sweep-dev");
+    QVERIFY(openAndWait(w, folder));
+    const auto state = w.session()->state();
+    QCOMPARE(w.currentGroup(), -1); // a tree opens on the leaderboard
+    QVERIFY(w.rankingModel()->showsLeaderboard());
+    const auto& board = state->leaderboard;
+    QCOMPARE(w.rankingModel()->rowCount(), static_cast<int>(board.entries.size()));
+    for (int r = 0; r < w.rankingModel()->rowCount(); ++r) {
+        QCOMPARE(w.rankingModel()->fileAt(r), QString::fromStdString(board.entries[static_cast<std::size_t>(r)].file));
+        QCOMPARE(w.rankingModel()->index(r, RankingModel::Rank).data().toString(), QString::number(board.entries[static_cast<std::size_t>(r)].rank));
+    }
+    // the same as podium-cli rank --across: scores ascend for min
+    for (std::size_t i = 1; i < board.entries.size(); ++i)
+        QVERIFY(board.mode != checkpoint::Mode::Min || *board.entries[i - 1].score <= *board.entries[i].score);
+    QVERIFY(!w.actions()->find("actionApplyRename")->isEnabled()); // renames stay per run
+    const QString best = QString::fromStdString(board.entries.front().file);
+    w.selectFile(best);
+    QCOMPARE(w.selectedFile(), best);
+    w.actions()->find("actionCopySnippet")->trigger();
+    QCOMPARE(QApplication::clipboard()->text(), QStringLiteral("ckpt_path=\"%1/%2\"").arg(folder, best));
+    QSignalSpy settled(&w, &MainWindow::settled);
+    w.actions()->find("actionPin")->trigger();
+    QVERIFY(settled.wait(20000));
+    QVERIFY(w.session()->state()->pin.has_value());
+    QCOMPARE(QString::fromStdString(w.session()->state()->pin->file), best);
+    QVERIFY(w.rankingModel()->showsLeaderboard());
+    QVERIFY(!w.rankingModel()->index(0, RankingModel::Pin).data().toString().isEmpty());
+}
+
+void TestMainWindow::everyCheckpointOnceInTheWindow()
+{
+    if (!test::haveShared())
+        QSKIP("../shared is missing");
+    for (const char* scenario : {"sweep-dev", "resumed-tree-dev", "shared-dirpath-resume-dev"}) {
+        QTemporaryDir tmp;
+        MainWindow w;
+        QVERIFY(openAndWait(w, copySharedTree(tmp, scenario)));
+        const auto state = w.session()->state();
+        QAbstractItemModelTester tester(w.rankingModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+        std::map<QString, int> groupsOf;
+        for (int i = 0; i < w.groupSelector()->count(); ++i) {
+            w.groupSelector()->setCurrentIndex(i);
+            if (w.currentGroup() < 0)
+                continue;
+            std::map<QString, int> here;
+            for (const auto& f : tableFiles(w))
+                ++here[f];
+            for (const auto& [f, n] : here) {
+                QVERIFY2(n == 1, qPrintable(QString(scenario) + ": " + f + " twice in one group"));
+                ++groupsOf[f];
+            }
+        }
+        std::set<std::string> errors;
+        for (const auto& e : state->ranking.errors)
+            errors.insert(e.file);
+        std::set<std::string> outside;
+        for (const auto& u : state->ranking.unranked)
+            outside.insert(u.file);
+        for (const auto& f : state->scan.files) {
+            const QString rel = QString::fromStdString(f.relPath);
+            const bool shown = groupsOf.count(rel) || errors.count(f.relPath) || errors.count(f.path) || outside.count(f.relPath);
+            QVERIFY2(shown, qPrintable(QString(scenario) + ": " + rel + " appears nowhere in the window"));
+        }
+    }
+}
+
 int main(int argc, char** argv)
 {
     QStandardPaths::setTestModeEnabled(true); // settings go to a test location, never the user's
@@ -563,4 +749,6 @@ int main(int argc, char** argv)
     TestMainWindow t;
     return QTest::qExec(&t, argc, argv);
 }
+
+
 #include "TestMainWindow.moc"

@@ -8,6 +8,7 @@
 #include "manifest/Manifest.h"
 #include "ranking/Ranking.h"
 #include "runs/RunTree.h"
+#include "runs/RunFilter.h"
 
 #include <QtTest>
 #include <filesystem>
@@ -59,6 +60,7 @@ const runs::Run* runAt(const runs::RunTree& tree, const std::string& path)
 class TestRuns : public QObject {
     Q_OBJECT
 private slots:
+    void runFilterConditionsAndPatterns();
     void everyCheckpointAppears_data();
     void everyCheckpointAppears();
     void sweepHasOneRunPerJob();
@@ -246,6 +248,36 @@ void TestRuns::leaderboardMixesNoMonitors()
     const auto none = runs::leaderboard(t.runs, t.ranking, "no_such_metric", 0);
     QVERIFY(none.entries.empty());
     QCOMPARE(none.runsWithoutMonitor.size(), t.runs.runs.size());
+}
+
+void TestRuns::runFilterConditionsAndPatterns()
+{
+    const std::map<std::string, std::string> params{{"model.lr", "0.001"}, {"seed", "2"}, {"optimizer", "adam"}};
+    const std::map<std::string, double> best{{"val_acc", 0.83}};
+    auto ok = [&](const char* text, const std::string& name = "multirun/0 lr=0.001 seed=2") {
+        return runs::matches(runs::parseRunFilter(text), name, params, best);
+    };
+    QVERIFY(ok(""));
+    QVERIFY(ok("lr < 0.01"));           // a short name finds the one dotted parameter ending in it
+    QVERIFY(!ok("lr >= 0.01"));
+    QVERIFY(ok("model.lr<=0.001 seed = 2"));
+    QVERIFY(ok("seed == 2.0"));         // numbers compare as numbers
+    QVERIFY(ok("optimizer = adam"));
+    QVERIFY(ok("optimizer != 'sgd'"));
+    QVERIFY(!ok("optimizer < adam"));   // text is only equal or not
+    QVERIFY(ok("val_acc > 0.8"));       // a metric: the run's best score
+    QVERIFY(!ok("val_acc > 0.9"));
+    QVERIFY(!ok("momentum > 0"));       // a run without it does not match
+    QVERIFY(!ok("seed=2$"));            // a condition (seed equal to the text "2$"), not a pattern
+    QVERIFY(ok("seed.2$"));             // a pattern on the name
+    QVERIFY(ok("multirun/0"));
+    QVERIFY(ok("^multirun/\\d lr<1"));
+    QVERIFY(!ok("^other"));
+    const auto broken = runs::parseRunFilter("multirun/(");
+    QVERIFY(!broken.error.empty());
+    QVERIFY(runs::matches(broken, "a multirun/( b", params, best)); // searched as text
+    QCOMPARE(runs::parseRunFilter("lr < 0.01 val_acc>0.8 seed").conditions.size(), std::size_t{2});
+    QCOMPARE(runs::parseRunFilter("lr < 0.01 val_acc>0.8 seed").pattern, std::string("seed"));
 }
 
 QTEST_GUILESS_MAIN(TestRuns)

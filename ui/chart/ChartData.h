@@ -4,8 +4,10 @@
 
 #include "metrics/MetricLog.h"
 
+#include <QColor>
 #include <QString>
 #include <QVector>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -22,14 +24,31 @@ struct ChartMarker {
 
 /// One logged metric over time, from the run's logs (metrics.csv, TensorBoard): NaN where unknown.
 struct ChartCurve {
-    QString name;
+    QString name;   ///< the legend's name: the metric, or "run · metric" when several runs are drawn
     QString kind;   ///< "csv" | "tfevents"
     QVector<double> step, epoch, wallTime, value;
+    QString metric; ///< the logged metric when `name` says more ("" = name)
+    QColor colour;  ///< the run's colour when several runs are drawn (invalid: the chart's palette)
 };
+
+/// The metric a curve logs (what the monitor is compared with).
+inline const QString& metricOf(const ChartCurve& c) { return c.metric.isEmpty() ? c.name : c.metric; }
+
+/// A stable colour per run: a qualitative palette (Tableau 10) by the run's position in the tree.
+inline QColor runColour(int i)
+{
+    static const QColor palette[] = {QColor(0x4E, 0x79, 0xA7), QColor(0xF2, 0x8E, 0x2B), QColor(0xE1, 0x57, 0x59),
+                                     QColor(0x76, 0xB7, 0xB2), QColor(0x59, 0xA1, 0x4F), QColor(0xED, 0xC9, 0x48),
+                                     QColor(0xB0, 0x7A, 0xA1), QColor(0xFF, 0x9D, 0xA7), QColor(0x9C, 0x75, 0x5F),
+                                     QColor(0xBA, 0xB0, 0xAC)};
+    return palette[(i < 0 ? 0 : i) % 10];
+}
 
 enum class XAxisKind { Step, Epoch, WallRelative, WallAbsolute };
 
-/// The run's logged series as chart curves (same order: csv first, then TensorBoard).
+/// The run's logged series as chart curves (same order: csv first, then TensorBoard). A metric both loggers
+/// of the run wrote (CSVLogger and TensorBoardLogger side by side) is one curve whose kind names both
+/// ("csv+tfevents"): the points of the source with more of them.
 inline QVector<ChartCurve> chartCurves(const metrics::MetricLog& log)
 {
     QVector<ChartCurve> out;
@@ -43,7 +62,27 @@ inline QVector<ChartCurve> chartCurves(const metrics::MetricLog& log)
             c.wallTime << p.wallTime;
             c.value << p.value;
         }
+        auto same = std::find_if(out.begin(), out.end(), [&](const ChartCurve& o) { return o.name == c.name && o.kind != c.kind; });
+        if (same != out.end()) {
+            const QString kinds = same->kind < c.kind ? same->kind + "+" + c.kind : c.kind + "+" + same->kind;
+            if (c.value.size() > same->value.size())
+                *same = std::move(c);
+            same->kind = kinds;
+            continue;
+        }
         out << c;
+    }
+    return out;
+}
+
+/// The curves of several runs in one chart: each named "run · metric", in the run's colour.
+inline QVector<ChartCurve> runCurves(const metrics::MetricLog& log, const QString& runName, int runIndex)
+{
+    QVector<ChartCurve> out = chartCurves(log);
+    for (auto& c : out) {
+        c.metric = c.name;
+        c.name = runName + QStringLiteral(" · ") + c.name;
+        c.colour = runColour(runIndex);
     }
     return out;
 }

@@ -215,10 +215,10 @@ void ChartPanel::setCurves(const QVector<ChartCurve>& curves)
                 d->wallOrigin = w;
     // Shown by default: the monitored metric and up to two losses (train_loss next to val/loss).
     for (const auto& c : curves)
-        if (c.name == d->monitor)
+        if (metricOf(c) == d->monitor)
             d->visible.insert(c.name);
     for (const auto& c : curves)
-        if (d->visible.size() < 3 && c.name != d->monitor && c.name.contains(QLatin1String("loss")) && !c.name.endsWith(QLatin1String("_epoch")))
+        if (d->visible.size() < 3 && metricOf(c) != d->monitor && c.name.contains(QLatin1String("loss")) && !c.name.endsWith(QLatin1String("_epoch")))
             d->visible.insert(c.name);
     if (d->visible.isEmpty() && !curves.isEmpty())
         d->visible.insert(curves.front().name);
@@ -335,7 +335,7 @@ double ChartPanel::xOf(const ChartMarker& m) const
     if (d->x == XAxisKind::Step) {
         // Lightning logs the validation metric at global_step - 1: sit on the curve's point when it is there
         for (const auto& c : d->curves)
-            if (c.name == d->monitor)
+            if (metricOf(c) == d->monitor)
                 for (int i = 0; i < c.step.size(); ++i)
                     if (c.step[i] == m.step - 1 && float(c.value.value(i)) == float(m.score))
                         return c.step[i];
@@ -343,7 +343,7 @@ double ChartPanel::xOf(const ChartMarker& m) const
     }
     // wall time: where the monitored curve was logged at that step
     for (const auto& c : d->curves) {
-        if (c.name != d->monitor)
+        if (metricOf(c) != d->monitor)
             continue;
         for (int i = 0; i < c.step.size(); ++i)
             if (c.step[i] == m.step && std::isfinite(c.wallTime.value(i, kNaN)))
@@ -394,7 +394,7 @@ void ChartPanel::rebuild()
     for (const auto& m : d->markers)
         if (m.rank > 0 && std::isfinite(m.score)) leftLo = std::min(leftLo, m.score), leftHi = std::max(leftHi, m.score);
     for (const auto& c : d->curves)
-        if (c.name == d->monitor && d->visible.contains(c.name))
+        if (metricOf(c) == d->monitor && d->visible.contains(c.name))
             finiteRange(c.value, leftLo, leftHi);
     QVector<const ChartCurve*> shown;
     for (const auto& c : d->curves)
@@ -409,7 +409,7 @@ void ChartPanel::rebuild()
         double lo = std::numeric_limits<double>::infinity(), hi = -lo;
         finiteRange(c->value, lo, hi);
         const double a = magnitude(lo, hi), b = magnitude(leftLo, leftHi);
-        const bool right = c->name != d->monitor && std::isfinite(a) && std::isfinite(b) && a > 0 && b > 0 && (a / b > 10 || b / a > 10);
+        const bool right = metricOf(*c) != d->monitor && std::isfinite(a) && std::isfinite(b) && a > 0 && b > 0 && (a / b > 10 || b / a > 10);
         onRight[c] = right;
         if (right) rightLo = std::min(rightLo, lo), rightHi = std::max(rightHi, hi);
         else leftLo = std::min(leftLo, lo), leftHi = std::max(leftHi, hi);
@@ -466,7 +466,7 @@ void ChartPanel::rebuild()
     int colour = 0;
     QStringList rightNames;
     for (const ChartCurve* c : shown) {
-        const QColor col = curveColour(colour++);
+        const QColor col = c->colour.isValid() ? c->colour : curveColour(colour++);
         const bool right = onRight.value(c);
         if (right) rightNames << c->name;
         const auto values = std::vector<double>(c->value.begin(), c->value.end());
@@ -474,7 +474,8 @@ void ChartPanel::rebuild()
         auto* raw = new QLineSeries;
         auto* smooth = new QLineSeries;
         raw->setName(c->name + tr(" (raw)"));
-        smooth->setName(c->name + (c->kind == QLatin1String("tfevents") ? tr(" [tb]") : QString()) + (right ? tr(" (right axis)") : QString()));
+        smooth->setName(c->name + (c->kind == QLatin1String("tfevents") ? tr(" [tb]") : c->kind.contains('+') ? tr(" [csv+tb]") : QString()) +
+                        (right ? tr(" (right axis)") : QString()));
         QColor faint = col;
         faint.setAlpha(60);
         raw->setPen(QPen(faint, 1));

@@ -23,8 +23,11 @@ void RankingModel::setGroup(std::shared_ptr<const FolderState> state, int index)
     m_state = std::move(state);
     m_rows.clear();
     m_monitor.clear();
+    m_leaderboard = false;
     if (m_state && index >= 0 && index < static_cast<int>(m_state->ranking.groups.size())) {
         const auto& g = m_state->ranking.groups[static_cast<std::size_t>(index)];
+        const int run = m_state->runOfGroup(static_cast<std::size_t>(index));
+        const std::string runName = run >= 0 ? m_state->runs.runs[static_cast<std::size_t>(run)].name : std::string();
         m_monitor = QString::fromStdString(g.monitor);
         for (const auto& e : g.ranked)
             m_rows.push_back({e.rank, e.file, e.score, e.scoreSource, e.epoch, e.globalStep, "in the embedded top-k",
@@ -38,11 +41,40 @@ void RankingModel::setGroup(std::shared_ptr<const FolderState> state, int index)
             }
             m_rows.push_back(std::move(r));
         }
-        if (m_state->pin)
-            for (auto& r : m_rows)
-                r.pinned = r.file == m_state->pin->file;
+        for (auto& r : m_rows)
+            r.run = runName;
+        markPins();
     }
     endResetModel();
+}
+
+void RankingModel::setLeaderboard(std::shared_ptr<const FolderState> state, const QStringList& runs)
+{
+    beginResetModel();
+    m_state = std::move(state);
+    m_rows.clear();
+    m_leaderboard = true;
+    m_monitor.clear();
+    if (m_state) {
+        const auto& b = m_state->leaderboard;
+        m_monitor = QString::fromStdString(b.monitor);
+        for (const auto& e : b.entries) {
+            if (!runs.isEmpty() && !runs.contains(QString::fromStdString(e.run)))
+                continue;
+            Row r{e.rank, e.file, e.score, "", e.epoch, e.globalStep, "best across runs", m_state->scan.find(e.file)};
+            r.run = e.runName;
+            m_rows.push_back(std::move(r));
+        }
+        markPins();
+    }
+    endResetModel();
+}
+
+void RankingModel::markPins()
+{
+    if (m_state && m_state->pin)
+        for (auto& r : m_rows)
+            r.pinned = r.file == m_state->pin->file;
 }
 
 int RankingModel::rowOf(const QString& file) const
@@ -85,6 +117,7 @@ QVariant RankingModel::headerData(int section, Qt::Orientation o, int role) cons
     case Modified: return tr("Modified");
     case Source: return tr("Score source");
     case Status: return tr("Status");
+    case Run: return tr("Run");
     default: return {};
     }
 }
@@ -109,13 +142,14 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
         case Modified: return mtime;
         case Source: return QString::fromStdString(r.source);
         case Status: return QString::fromStdString(r.status);
+        case Run: return QString::fromStdString(r.run);
         default: return {};
         }
     }
     if (role == PathRole)
         return m_state ? m_state->folder + "/" + QString::fromStdString(r.file) : QString();
     if (role == Qt::TextAlignmentRole && index.column() != File && index.column() != Pin && index.column() != Safety &&
-        index.column() != Source && index.column() != Status)
+        index.column() != Source && index.column() != Status && index.column() != Run)
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     if (role == Qt::FontRole && r.rank == 1) {
         QFont f;
@@ -128,7 +162,7 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
         return medals[r.rank - 1];
     }
     if (role == Qt::ToolTipRole && index.column() == Rank && r.rank)
-        return tr("Rank %1 of the embedded top-k").arg(r.rank);
+        return m_leaderboard ? tr("Rank %1 across the runs of the tree").arg(r.rank) : tr("Rank %1 of the embedded top-k").arg(r.rank);
     if (role == Qt::ToolTipRole && index.column() == Pin && r.pinned)
         return tr("Pinned as best by you (%1 points to it)").arg(QString::fromStdString(m_state->pin->link));
     if (role == Qt::ToolTipRole && index.column() == Status)
@@ -162,6 +196,7 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
     case Modified: return mtime.isValid() ? QLocale().toString(mtime, QLocale::ShortFormat) : QString();
     case Source: return QString::fromStdString(r.source);
     case Status: return QString::fromStdString(r.status);
+    case Run: return QString::fromStdString(r.run);
     default: return {};
     }
 }

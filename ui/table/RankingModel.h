@@ -8,6 +8,7 @@
 #include "ranking/Ranking.h"
 
 #include <QAbstractTableModel>
+#include <QStringList>
 #include <memory>
 
 namespace podium::ui {
@@ -17,13 +18,17 @@ struct FolderState;
 class RankingModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { Rank, Pin, Safety, File, Score, Epoch, Step, Size, Modified, Source, Status, ColumnCount };
+    enum Column { Rank, Pin, Safety, File, Score, Epoch, Step, Size, Modified, Source, Status, Run, ColumnCount };
     enum Role { SortRole = Qt::UserRole + 1, PathRole };
 
     explicit RankingModel(QObject* parent = nullptr);
 
     /// Shows group `index` of `state` (or nothing when out of range).
     void setGroup(std::shared_ptr<const FolderState> state, int index);
+    /// Shows the leaderboard across the runs of `state`'s tree (rank = the global rank). `runs`: only the
+    /// entries of these runs (by path; empty = all).
+    void setLeaderboard(std::shared_ptr<const FolderState> state, const QStringList& runs = {});
+    bool showsLeaderboard() const noexcept { return m_leaderboard; }
     /// The row showing `file` (folder-relative), or -1.
     int rowOf(const QString& file) const;
     QString fileAt(int row) const;
@@ -43,7 +48,10 @@ private:
         std::string status;
         const ranking::ScannedFile* scanned = nullptr;
         bool pinned = false;
+        std::string run;              // the run's name (trees)
     };
+    void markPins();
+    bool m_leaderboard = false;
     std::shared_ptr<const FolderState> m_state;
     std::vector<Row> m_rows;
     QString m_monitor;

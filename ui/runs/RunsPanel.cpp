@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "runs/RunsPanel.h"
+
+#include "runs/RunsModel.h"
+
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QLineEdit>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace podium::ui {
+
+RunsPanel::RunsPanel(QWidget* parent)
+    : QWidget(parent), m_model(new RunsModel(this)), m_proxy(new RunsFilterModel(this)), m_filter(new QLineEdit),
+      m_error(new QLabel), m_view(new QTableView)
+{
+    setObjectName("runsPanel");
+    m_proxy->setSourceModel(m_model);
+    m_filter->setObjectName("runsFilter");
+    m_filter->setPlaceholderText(tr("Filter runs: a name pattern, conditions such as lr < 0.01 val_acc > 0.8"));
+    m_filter->setClearButtonEnabled(true);
+    m_error->setObjectName("runsFilterError");
+    m_error->setWordWrap(true);
+    m_error->hide();
+    m_view->setObjectName("runsTable");
+    m_view->setModel(m_proxy);
+    m_view->setSortingEnabled(true);
+    m_view->sortByColumn(RunsModel::Best, Qt::AscendingOrder);
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_view->setAlternatingRowColors(true);
+    m_view->setWordWrap(false);
+    m_view->verticalHeader()->hide();
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_filter);
+    layout->addWidget(m_error);
+    layout->addWidget(m_view);
+    connect(m_filter, &QLineEdit::textChanged, this, &RunsPanel::setFilterText);
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPanel::emitSelection);
+}
+
+void RunsPanel::setState(std::shared_ptr<const FolderState> state)
+{
+    const QStringList keep = selectedRuns();
+    {
+        const QSignalBlocker block(m_view->selectionModel());
+        m_model->setState(std::move(state));
+        m_view->resizeColumnsToContents();
+    }
+    selectRuns(keep);
+}
+
+QStringList RunsPanel::selectedRuns() const
+{
+    QStringList out;
+    for (const auto& i : m_view->selectionModel()->selectedRows())
+        out << m_model->pathAt(m_proxy->mapToSource(i).row());
+    return out;
+}
+
+QStringList RunsPanel::visibleRuns() const
+{
+    QStringList out;
+    for (int r = 0; r < m_proxy->rowCount(); ++r)
+        out << m_model->pathAt(m_proxy->mapToSource(m_proxy->index(r, 0)).row());
+    return out;
+}
+
+void RunsPanel::setFilterText(const QString& text)
+{
+    if (m_filter->text() != text) {
+        m_filter->setText(text); // textChanged comes back here
+        return;
+    }
+    const QString error = m_proxy->setFilterText(text);
+    m_error->setText(error);
+    m_error->setVisible(!error.isEmpty());
+    emitSelection(); // hidden rows leave the selection's effect
+}
+
+void RunsPanel::selectRuns(const QStringList& paths)
+{
+    QItemSelection sel;
+    for (const auto& p : paths) {
+        const int row = m_model->rowOfPath(p);
+        if (row < 0)
+            continue;
+        const QModelIndex i = m_proxy->mapFromSource(m_model->index(row, 0));
+        if (i.isValid())
+            sel.select(i, i);
+    }
+    m_view->selectionModel()->select(sel, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+}
+
+void RunsPanel::emitSelection()
+{
+    QStringList runs = selectedRuns();
+    // with a filter and nothing selected, what the filter lets through is the selection
+    if (runs.isEmpty() && !m_filter->text().trimmed().isEmpty())
+        runs = visibleRuns();
+    emit selectionChanged(runs);
+}
+
+} // namespace podium::ui

@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "runs/TreeView.h"
+
+#include "Session.h"
+
+namespace podium::ui {
+
+namespace {
+
+bool tree(const FolderState& s) { return s.runs.runs.size() > 1; }
+
+bool wanted(const QStringList& runs, const std::string& path)
+{
+    return runs.isEmpty() || runs.contains(QString::fromStdString(path));
+}
+
+ChartMarker marker(const std::string& file, int rank, const ranking::Score& score, std::optional<std::int64_t> epoch,
+                   std::optional<std::int64_t> step)
+{
+    ChartMarker m;
+    m.file = QString::fromStdString(file);
+    m.rank = rank;
+    if (score) m.score = *score;
+    if (epoch) m.epoch = static_cast<double>(*epoch);
+    if (step) m.step = static_cast<double>(*step);
+    return m;
+}
+
+} // namespace
+
+QVector<GroupChoice> groupChoices(const FolderState& state, const QStringList& runs)
+{
+    QVector<GroupChoice> out;
+    const bool isTree = tree(state);
+    if (isTree && !state.leaderboard.entries.empty())
+        out.push_back({QObject::tr("Best across runs · %1").arg(QString::fromStdString(state.leaderboard.monitor)), -1});
+    for (std::size_t g = 0; g < state.ranking.groups.size(); ++g) {
+        const auto& group = state.ranking.groups[g];
+        QString label = QString::fromStdString(group.label());
+        if (isTree) {
+            const int r = state.runOfGroup(g);
+            const std::string path = r >= 0 ? state.runs.runs[static_cast<std::size_t>(r)].path : group.directory;
+            if (!wanted(runs, path))
+                continue;
+            const std::string name = r >= 0 ? state.runs.runs[static_cast<std::size_t>(r)].name : group.directory;
+            label = QString::fromStdString(name) + QStringLiteral(" · ") + label;
+        }
+        out.push_back({label, static_cast<int>(g)});
+    }
+    return out;
+}
+
+QVector<ChartMarker> chartMarkers(const FolderState& state, int group, const QStringList& runs, QString* monitor)
+{
+    QVector<ChartMarker> out;
+    if (group < 0) {
+        if (monitor) *monitor = QString::fromStdString(state.leaderboard.monitor);
+        for (const auto& e : state.leaderboard.entries)
+            if (wanted(runs, e.run))
+                out << marker(e.file, e.rank, e.score, e.epoch, e.globalStep);
+        return out;
+    }
+    if (group >= static_cast<int>(state.ranking.groups.size()))
+        return out;
+    const auto& g = state.ranking.groups[static_cast<std::size_t>(group)];
+    if (monitor) *monitor = QString::fromStdString(g.monitor);
+    for (const auto& e : g.ranked)
+        out << marker(e.file, e.rank, e.score, e.epoch, e.globalStep);
+    return out;
+}
+
+QVector<ChartCurve> chartCurvesFor(const FolderState& state, int group, const QStringList& runs)
+{
+    if (!tree(state))
+        return chartCurves(state.logs);
+    QVector<ChartCurve> out;
+    auto add = [&](std::size_t r) {
+        if (r < state.runLogs.size())
+            out += runCurves(state.runLogs[r], QString::fromStdString(state.runs.runs[r].name), static_cast<int>(r));
+    };
+    if (group >= 0) {
+        // one run's group: that run's curves (and those of the other selected runs beside it)
+        const int own = state.runOfGroup(static_cast<std::size_t>(group));
+        if (own >= 0)
+            add(static_cast<std::size_t>(own));
+        for (std::size_t r = 0; r < state.runs.runs.size(); ++r)
+            if (static_cast<int>(r) != own && !runs.isEmpty() && wanted(runs, state.runs.runs[r].path))
+                add(r);
+        return out;
+    }
+    // the leaderboard: the selected runs, else the runs that hold its entries
+    for (std::size_t r = 0; r < state.runs.runs.size(); ++r) {
+        const auto& path = state.runs.runs[r].path;
+        bool show = !runs.isEmpty() ? wanted(runs, path) : false;
+        if (runs.isEmpty())
+            for (const auto& e : state.leaderboard.entries)
+                if (e.run == path && e.rank <= 10) { show = true; break; }
+        if (show)
+            add(r);
+    }
+    return out;
+}
+
+} // namespace podium::ui
