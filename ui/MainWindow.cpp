@@ -65,9 +65,11 @@ MainWindow::MainWindow(QWidget* parent)
     m_table->setWordWrap(false);
     m_table->verticalHeader()->hide();
     m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setResizeContentsPrecision(100); // column widths from the first rows, not all of them
     m_groups->setObjectName("groupSelector");
-    m_groups->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-    m_groups->setMinimumContentsLength(12);
+    // a fixed width: AdjustToContents measures every item (a tree of 1,000 runs has as many groups)
+    m_groups->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_groups->setMinimumContentsLength(36);
     m_groups->setToolTip(tr("Monitored metric (one ranking per ModelCheckpoint)"));
     m_filter->setObjectName("filter");
     m_filter->setPlaceholderText(tr("Filter files…"));

@@ -31,6 +31,20 @@ struct Session::IndexHolder {
     }
 };
 
+const metrics::MetricLog& FolderState::logsOfRun(std::size_t r) const
+{
+    static const metrics::MetricLog kNone;
+    if (runs.runs.size() <= 1)
+        return logs;
+    if (r >= runs.runs.size())
+        return kNone;
+    std::lock_guard lock(m_logCache->mutex);
+    auto& slot = m_logCache->byRun[r];
+    if (!slot)
+        slot = std::make_unique<metrics::MetricLog>(metrics::loadMetricLog(runs.logsOf(runs.runs[r])));
+    return *slot;
+}
+
 int FolderState::runOfGroup(std::size_t g) const
 {
     return g < ranking.groups.size() ? runs.runOf(ranking.groups[g].directory) : -1;
@@ -63,26 +77,27 @@ std::shared_ptr<FolderState> makeState(const std::string& folder, ranking::ScanR
             state->logs = metrics::loadMetricLog(state->runs.runs.size() == 1 && !state->runs.runs[0].logDirs.empty()
                                                      ? state->runs.logsOf(state->runs.runs[0])
                                                      : metrics::discoverLogs(folder));
-        if (tree)
-            for (const auto& r : state->runs.runs)
-                state->runLogs.push_back(metrics::loadMetricLog(state->runs.logsOf(r)));
-        else
-            state->runLogs.push_back(state->logs);
         if (ranking::wantsMetricLogs(state->ranking)) { // weights-only files: scores from the run's logs
             std::map<int, ranking::MetricTable> tables;
             rc.metricsFor = [&](const std::string& dir) -> const ranking::MetricTable* {
                 const int i = tree ? state->runs.runOf(dir) : 0;
                 auto [it, fresh] = tables.try_emplace(i);
-                if (fresh && i >= 0 && static_cast<std::size_t>(i) < state->runLogs.size())
-                    it->second = metrics::valuesByStep(state->runLogs[static_cast<std::size_t>(i)]);
+                if (fresh && i >= 0)
+                    it->second = metrics::valuesByStep(state->logsOfRun(static_cast<std::size_t>(i)));
                 return &it->second;
             };
             state->ranking = ranking::rank(scan, rc);
             rc.metricsFor = nullptr;
         }
         runs::assignRuns(state->ranking, state->runs);
-        if (tree)
+        if (tree) {
             state->leaderboard = runs::leaderboard(state->runs, state->ranking, "", 1000);
+            // the chart of the leaderboard shows the runs of its top 10: read their logs here
+            for (const auto& e : state->leaderboard.entries)
+                if (e.rank <= 10)
+                    if (const int r = state->runs.runOf(e.run); r >= 0)
+                        (void)state->logsOfRun(static_cast<std::size_t>(r));
+        }
         if (auto pin = manifest::findPin(scan)) {
             state->pin = pin->first;
             state->pinDir = pin->second;
@@ -236,10 +251,15 @@ void Session::start()
         auto lastPartial = Clock::now();
         ranking::ScanOptions so;
         so.cache = indexHolder->get();
+        auto lastProgress = Clock::now() - std::chrono::seconds(1);
         so.progress = [&](std::size_t done, std::size_t total) {
-            QMetaObject::invokeMethod(self, [self, done, total] {
-                if (self) emit self->progress(static_cast<int>(done), static_cast<int>(total));
-            }, Qt::QueuedConnection);
+            // at most every 40 ms (and the last): a queued event per file floods the UI thread on a large tree
+            if (done == total || Clock::now() - lastProgress >= std::chrono::milliseconds(40)) {
+                lastProgress = Clock::now();
+                QMetaObject::invokeMethod(self, [self, done, total] {
+                    if (self) emit self->progress(static_cast<int>(done), static_cast<int>(total));
+                }, Qt::QueuedConnection);
+            }
             return !*cancelFlag;
         };
         if (showPartial)

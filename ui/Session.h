@@ -11,7 +11,9 @@
 #include <QObject>
 #include <QString>
 #include <atomic>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 class QFileSystemWatcher;
@@ -33,13 +35,23 @@ struct FolderState {
     bool complete = true;               ///< false for the partial states shown while the first scan runs
     /// Absolute directories that hold an interrupted rename journal (the window offers Recover).
     std::vector<std::string> interrupted;
-    /// The runs of the tree (one for a plain run folder), each run's own logs (same order), and the
-    /// leaderboard across runs of the most common monitor.
+    /// The runs of the tree (one for a plain run folder) and the leaderboard across runs of the most
+    /// common monitor.
     runs::RunTree runs;
-    std::vector<metrics::MetricLog> runLogs;
     runs::Leaderboard leaderboard;
+    /// Run `r`'s own logs (a plain run folder: `logs`). Read when first asked for and kept: the loading
+    /// worker reads those of the runs the window shows first; another run's small log files are read when
+    /// it is selected. Thread-safe.
+    const metrics::MetricLog& logsOfRun(std::size_t r) const;
     /// The run index of group `g` of `ranking` (-1: none).
     int runOfGroup(std::size_t g) const;
+
+private:
+    struct LogCache {
+        std::mutex mutex;
+        std::map<std::size_t, std::unique_ptr<metrics::MetricLog>> byRun;
+    };
+    std::shared_ptr<LogCache> m_logCache = std::make_shared<LogCache>();
 };
 
 class Session : public QObject {

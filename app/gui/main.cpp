@@ -3,6 +3,7 @@
 // `podium --screenshot OUT.png [--size WxH] [DIR]` renders the window after loading and exits.
 #include "MainWindow.h"
 #include "Session.h"
+#include "table/RankingModel.h"
 
 #include <QApplication>
 #include <QPalette>
@@ -11,6 +12,9 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QTimer>
+#include <QAbstractItemModel>
+#include <QElapsedTimer>
+#include <algorithm>
 #include <QStandardPaths>
 #include <cstdio>
 #include <filesystem>
@@ -69,7 +73,10 @@ int main(int argc, char** argv)
     QCommandLineOption shot("screenshot", "Render the window to OUT.png once the folder is loaded, then exit.", "OUT.png");
     QCommandLineOption size("size", "Window size for --screenshot, e.g. 1280x800.", "WxH", "1280x800");
     QCommandLineOption palette("palette", "Force a light or dark palette (Fusion style), e.g. for screenshots.", "light|dark");
+    QCommandLineOption measure("measure", "Open the folder, print how long the first rows and the whole load took and the "
+                                          "UI thread's longest stall (a 10 ms timer's worst gap) as JSON, then exit.");
     p.addOption(shot);
+    p.addOption(measure);
     p.addOption(size);
     p.addOption(palette);
     p.addPositionalArgument("folder", "Checkpoint folder (default: the bundled example run).");
@@ -115,7 +122,33 @@ int main(int argc, char** argv)
             });
         });
     }
+    QElapsedTimer sinceOpen, sinceTick;
+    qint64 firstRowsMs = -1, worstGapMs = 0;
+    QTimer ticker;
+    if (p.isSet(measure)) {
+        // the UI thread's responsiveness: a 10 ms timer that cannot fire while the thread is busy
+        ticker.setInterval(10);
+        ticker.setTimerType(Qt::PreciseTimer);
+        QObject::connect(&ticker, &QTimer::timeout, &app, [&] {
+            worstGapMs = std::max(worstGapMs, sinceTick.restart() - 10);
+        });
+        QObject::connect(w.rankingModel(), &QAbstractItemModel::modelReset, &app, [&] {
+            if (firstRowsMs < 0 && w.rankingModel()->rowCount() > 0)
+                firstRowsMs = sinceOpen.elapsed();
+        });
+        QObject::connect(&w, &podium::ui::MainWindow::settled, &app, [&] {
+            const qint64 total = sinceOpen.elapsed();
+            std::printf("{\"first_rows_ms\": %lld, \"loaded_ms\": %lld, \"worst_ui_gap_ms\": %lld, \"rows\": %d}\n",
+                        static_cast<long long>(firstRowsMs), static_cast<long long>(total),
+                        static_cast<long long>(worstGapMs), w.rankingModel()->rowCount());
+            app.exit(0);
+        });
+    }
     w.show();
+    sinceOpen.start();
+    sinceTick.start();
+    if (p.isSet(measure))
+        ticker.start();
     w.openFolder(folder);
     return app.exec();
 }

@@ -26,9 +26,8 @@ void RunsModel::setState(std::shared_ptr<const FolderState> state, const QString
         for (std::size_t i = 0; i < tree.runs.size(); ++i) {
             Row row;
             row.run = &tree.runs[i];
-            static const metrics::MetricLog kNone;
-            const auto& logs = i < m_state->runLogs.size() ? m_state->runLogs[i] : kNone;
-            for (const auto& b : runs::bestOf(tree.runs[i], m_state->ranking, logs)) {
+            static const metrics::MetricLog kNone; // the table shows saved scores: no logs needed
+            for (const auto& b : runs::bestOf(tree.runs[i], m_state->ranking, kNone)) {
                 if (b.bestScore && !std::isnan(*b.bestScore))
                     row.metrics.try_emplace(b.monitor, *b.bestScore);
                 if (b.monitor == mon && b.bestScore) {

@@ -75,8 +75,8 @@ QVector<ChartCurve> chartCurvesFor(const FolderState& state, int group, const QS
         return chartCurves(state.logs);
     QVector<ChartCurve> out;
     auto add = [&](std::size_t r) {
-        if (r < state.runLogs.size())
-            out += runCurves(state.runLogs[r], QString::fromStdString(state.runs.runs[r].name), static_cast<int>(r));
+        if (r < state.runs.runs.size())
+            out += runCurves(state.logsOfRun(r), QString::fromStdString(state.runs.runs[r].name), static_cast<int>(r));
     };
     if (group >= 0) {
         // one run's group: that run's curves (and those of the other selected runs beside it)
