@@ -11,6 +11,7 @@
 #include "Actions.h"
 #include "MainWindow.h"
 #include "chart/ChartPanel.h"
+#include "chart/ChartData.h"
 #include "details/DetailsPanel.h"
 #include "rename/RenameController.h"
 #include "rename/RenameExecutor.h"
@@ -37,6 +38,7 @@
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QtTest>
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -130,6 +132,7 @@ private slots:
     void bundledExampleChartsTheLoggedCurves();
     void syncStateRebasesTheMovedRun();
     void runsPanelFiltersSortsAndSelects();
+    void chartDownsamplesLongCurves();
     void leaderboardAcrossRunsCopiesAndPins();
     void everyCheckpointOnceInTheWindow();
 };
@@ -737,6 +740,43 @@ void TestMainWindow::everyCheckpointOnceInTheWindow()
             QVERIFY2(shown, qPrintable(QString(scenario) + ": " + rel + " appears nowhere in the window"));
         }
     }
+}
+
+void TestMainWindow::chartDownsamplesLongCurves()
+{
+    // 200,000 logged steps with one spike and one dip: at most 4 points per pixel column are drawn, and the
+    // extremes, the first and the last point are among them (the line looks the same)
+    ChartCurve c;
+    c.name = "train_loss";
+    c.kind = "csv";
+    for (int i = 0; i < 200000; ++i) {
+        c.step << i;
+        c.epoch << i / 1000;
+        c.wallTime << 1.7e9 + i;
+        c.value << (i == 123457 ? 50.0 : i == 777 ? -3.0 : 1.0 + 0.1 * std::sin(i * 0.01));
+    }
+    ChartPanel chart;
+    chart.resize(800, 400);
+    chart.setSmoothing(0.0);
+    chart.setCheckpoints("train_loss", {});
+    chart.setCurves({c});
+    const auto drawn = chart.curvePoints("train_loss", true);
+    QVERIFY(drawn.size() > 100);
+    QVERIFY(drawn.size() <= 4 * std::max(200, chart.width()));
+    double hi = -1e9, lo = 1e9;
+    for (const auto& p : drawn) {
+        hi = std::max(hi, p.y());
+        lo = std::min(lo, p.y());
+    }
+    QCOMPARE(hi, 50.0);
+    QCOMPARE(lo, -3.0);
+    QCOMPARE(drawn.first().x(), 0.0);
+    QCOMPARE(drawn.last().x(), 199999.0);
+    for (int i = 1; i < drawn.size(); ++i)
+        QVERIFY(drawn[i].x() >= drawn[i - 1].x()); // in the logged order
+    // a short curve is drawn as it is
+    QVector<QPointF> few{{0, 1}, {1, 2}, {2, 0}};
+    QCOMPARE(downsampleForColumns(few, 200), few);
 }
 
 int main(int argc, char** argv)

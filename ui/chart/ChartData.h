@@ -5,11 +5,13 @@
 #include "metrics/MetricLog.h"
 
 #include <QColor>
+#include <QPointF>
 #include <QString>
 #include <QVector>
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace podium::ui {
 
@@ -33,6 +35,46 @@ struct ChartCurve {
 
 /// The metric a curve logs (what the monitor is compared with).
 inline const QString& metricOf(const ChartCurve& c) { return c.metric.isEmpty() ? c.name : c.metric; }
+
+/// Points for drawing `points` (in order) across `columns` pixel columns: per column of the x range the first,
+/// last, lowest and highest point (M4), in their original order — the drawn line looks the same, with at
+/// most 4 points per column. Fewer points than 4 per column come back as they are; non-finite ones are kept
+/// out beforehand by the caller.
+inline QVector<QPointF> downsampleForColumns(const QVector<QPointF>& points, int columns)
+{
+    if (columns < 1 || points.size() <= 4 * columns)
+        return points;
+    double lo = points.front().x(), hi = lo;
+    for (const auto& p : points) {
+        lo = std::min(lo, p.x());
+        hi = std::max(hi, p.x());
+    }
+    if (!(hi > lo))
+        return points;
+    struct Bin { int first = -1, last = -1, min = -1, max = -1; };
+    std::vector<Bin> bins(static_cast<std::size_t>(columns));
+    for (int i = 0; i < points.size(); ++i) {
+        const auto b = static_cast<std::size_t>(std::min<double>(columns - 1, (points[i].x() - lo) / (hi - lo) * columns));
+        Bin& bin = bins[b];
+        if (bin.first < 0) bin.first = bin.min = bin.max = i;
+        bin.last = i;
+        if (points[i].y() < points[bin.min].y()) bin.min = i;
+        if (points[i].y() > points[bin.max].y()) bin.max = i;
+    }
+    std::vector<int> keep;
+    keep.reserve(bins.size() * 4);
+    for (const Bin& b : bins)
+        if (b.first >= 0)
+            for (int i : {b.first, b.min, b.max, b.last})
+                keep.push_back(i);
+    std::sort(keep.begin(), keep.end());
+    keep.erase(std::unique(keep.begin(), keep.end()), keep.end());
+    QVector<QPointF> out;
+    out.reserve(static_cast<qsizetype>(keep.size()));
+    for (int i : keep)
+        out << points[i];
+    return out;
+}
 
 /// A stable colour per run: a qualitative palette (Tableau 10) by the run's position in the tree.
 inline QColor runColour(int i)

@@ -480,11 +480,18 @@ void ChartPanel::rebuild()
         faint.setAlpha(60);
         raw->setPen(QPen(faint, 1));
         smooth->setPen(QPen(col, 2));
+        QVector<QPointF> rawPoints, smoothPoints;
+        rawPoints.reserve(c->value.size());
+        smoothPoints.reserve(c->value.size());
         for (int i = 0; i < c->value.size(); ++i) {
             const double x = xOf(*c, i);
-            if (usable(x, c->value[i])) raw->append(x, c->value[i]);
-            if (usable(x, smoothed[static_cast<std::size_t>(i)])) smooth->append(x, smoothed[static_cast<std::size_t>(i)]);
+            if (usable(x, c->value[i])) rawPoints << QPointF(x, c->value[i]);
+            if (usable(x, smoothed[static_cast<std::size_t>(i)])) smoothPoints << QPointF(x, smoothed[static_cast<std::size_t>(i)]);
         }
+        // thousands of runs × long curves stay interactive: at most 4 points per pixel column (M4)
+        const int columns = std::max(200, width());
+        raw->replace(downsampleForColumns(rawPoints, columns));
+        smooth->replace(downsampleForColumns(smoothPoints, columns));
         if (d->smoothing > 0)
             attach(raw, right);
         else
