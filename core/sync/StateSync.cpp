@@ -218,6 +218,8 @@ Result<SyncReport> SyncExecutor::apply(const SyncPlan& plan, const std::string& 
     for (std::size_t i = 0; i < plan.files.size(); ++i) {
         const FileSync& f = plan.files[i];
         const std::string path = dir + "/" + f.file;
+        if (cancelled && cancelled())
+            return Error(ErrorCode::Cancelled, "cancelled: no checkpoint was changed").inFile(dir);
         if (progress)
             progress(i, plan.files.size(), f.file, f.bytesToWrite());
         auto now = ranking::identityOf(path, false);

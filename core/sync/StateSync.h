@@ -87,6 +87,9 @@ public:
     /// Called before each file is prepared (done files, total, the file's name, bytes it will write): a whole
     /// legacy rewrite copies the file, which takes a while for large ones.
     std::function<void(std::size_t done, std::size_t total, const std::string& file, std::uint64_t bytes)> progress;
+    /// Asked before each file is prepared: true stops the sync with Cancelled before any checkpoint changed
+    /// (what was prepared stays under .podium/sync/, like after any failure of that phase).
+    std::function<bool()> cancelled;
     /// Applies `plan` under a journal (kind "sync"). The tails (old and new) are durable beside the journal
     /// before the first checkpoint is touched. Errors: JournalInterrupted, FsIdentityChanged, the file system's.
     Result<SyncReport> apply(const SyncPlan& plan, const std::string& pairedWith = {}, bool rebased = false);

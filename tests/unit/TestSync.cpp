@@ -10,6 +10,7 @@
 #include "fs/FileSource.h"
 #include "pickle/PicklePatch.h"
 #include "rename/RenameExecutor.h"
+#include "rename/RenameJournal.h"
 #include "sync/StateSync.h"
 #include "zip/ZipArchive.h"
 
@@ -68,6 +69,7 @@ class TestSync : public QObject {
     Q_OBJECT
 private slots:
     void patchStringsKeepsEverythingElse();
+    void cancelledSyncChangesNothing();
     void syncAfterRenameAndRebase_data();
     void syncAfterRenameAndRebase();
     void legacyIsRewrittenWhole();
@@ -328,6 +330,30 @@ void TestSync::windowsPathsRebaseToPosix()
     auto undone = sync::undoLast(fs::FileSystem::real(), fsys::absolute(dir).string());
     QVERIFY2(bool(undone), undone ? "" : undone.error().message().c_str());
     QCOMPARE(slurp(file), original);
+}
+
+void TestSync::cancelledSyncChangesNothing()
+{
+    // the window's Cancel: asked before each file is prepared, before any checkpoint is touched
+    QTemporaryDir tmp;
+    const std::string dir = copyOne(tmp, "legacy-p2.ckpt", "best_top1.ckpt"); // legacy: the whole-file rewrite a Cancel matters for
+    const std::string path = dir + "/best_top1.ckpt";
+    const auto bytes = test::readFile(path);
+    sync::SyncConfig cfg;
+    cfg.rebase = true;
+    const auto plan = sync::planSync(dir, cfg);
+    QCOMPARE(plan.files.size(), std::size_t{1});
+    sync::SyncExecutor ex;
+    ex.cancelled = [] { return true; };
+    auto rep = ex.apply(plan);
+    QVERIFY(!rep);
+    QCOMPARE(rep.error().code, ErrorCode::Cancelled);
+    QVERIFY(test::readFile(path) == bytes);
+    auto interrupted = rename::readInterrupted(dir);
+    QVERIFY(interrupted && !*interrupted); // no journal left pending: nothing to recover
+    ex.cancelled = nullptr;
+    QVERIFY(bool(ex.apply(sync::planSync(dir, cfg)))); // and the sync can be run again
+    QVERIFY(test::readFile(path) != bytes);
 }
 
 QTEST_GUILESS_MAIN(TestSync)

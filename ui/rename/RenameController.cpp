@@ -6,6 +6,9 @@
 #include "rename/NameTemplate.h"
 #include "rename/RankLinks.h"
 #include "rename/RenameExecutor.h"
+#include "common/BackgroundTask.h"
+
+#include <QScopeGuard>
 #include "sync/StateSync.h"
 
 #include <QCheckBox>
@@ -67,6 +70,12 @@ RenameController::RenameController(QWidget* parent)
 
 void RenameController::applyRename(std::shared_ptr<const FolderState> state, int groupIndex)
 {
+    if (m_busy) { // a file operation is running (its progress dialog is up)
+        emit message(tr("Another operation is still running."));
+        return;
+    }
+    m_busy = true;
+    const auto idle = qScopeGuard([this] { m_busy = false; });
     if (!state || groupIndex < 0 || groupIndex >= static_cast<int>(state->ranking.groups.size()))
         return;
     const auto& g = state->ranking.groups[static_cast<std::size_t>(groupIndex)];
@@ -137,9 +146,14 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
     m_template = QString::fromStdString(pc.nameTemplate);
     m_syncState = syncBox->isChecked();
     const auto ids = rename::identitiesIn(state->scan, g.directory);
-    rename::RenameExecutor ex;
     rename::ApplyOptions opts;
-    auto r = ex.apply(dir, *plan, ids, opts);
+    // file operations run on a worker: the window stays responsive (a progress dialog after 300 ms)
+    auto applyPlan = [&] {
+        return runInBackground(m_parent, tr("Renaming checkpoints…"), [&](TaskProgress&) {
+            return rename::RenameExecutor().apply(dir, *plan, ids, opts);
+        });
+    };
+    auto r = applyPlan();
     if (!r && r.error().code == ErrorCode::FolderActive) {
         QMessageBox box(QMessageBox::Question, tr("Training may still be running"),
                         QString::fromStdString(r.error().detail) + "\n\n" + tr("Rename anyway?"),
@@ -149,7 +163,7 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
         if (answer != QMessageBox::Yes && answer != QDialog::Accepted)
             return;
         opts.force = true;
-        r = ex.apply(dir, *plan, ids, opts);
+        r = applyPlan();
     }
     if (!r) {
         QMessageBox box(QMessageBox::Warning, tr("Rename failed"), QString::fromStdString(r.error().message()) + "\n\n" +
@@ -162,7 +176,17 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
     }
     QString syncNote;
     if (m_syncState) {
-        auto synced = sync::SyncExecutor().apply(sync::planSync(dir, {}), r->journalId);
+        const std::string journalId = r->journalId;
+        auto synced = runInBackground(m_parent, tr("Updating the paths inside the checkpoints…"), [&](TaskProgress& p) {
+            sync::SyncExecutor ex;
+            ex.progress = [&](std::size_t done, std::size_t total, const std::string& file, std::uint64_t) {
+                p.done = done;
+                p.total = total;
+                p.setFile(file);
+            };
+            ex.cancelled = [&] { return p.cancel.load(); };
+            return ex.apply(sync::planSync(dir, {}), journalId);
+        });
         syncNote = synced ? tr("The paths inside %1 checkpoint(s) were updated.").arg(synced->files)
                           : tr("The paths inside the checkpoints were NOT updated: %1").arg(QString::fromStdString(synced.error().message()));
     }
@@ -191,10 +215,19 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
 
 void RenameController::undoRename(std::shared_ptr<const FolderState> state, int groupIndex)
 {
+    if (m_busy) { // a file operation is running (its progress dialog is up)
+        emit message(tr("Another operation is still running."));
+        return;
+    }
+    m_busy = true;
+    const auto idle = qScopeGuard([this] { m_busy = false; });
     if (!state || groupIndex < 0 || groupIndex >= static_cast<int>(state->ranking.groups.size()))
         return;
     const auto& g = state->ranking.groups[static_cast<std::size_t>(groupIndex)];
-    auto r = sync::undoLast(fs::FileSystem::real(), groupDir(*state, g));
+    const std::string dir = groupDir(*state, g);
+    auto r = runInBackground(m_parent, tr("Undoing the last operation…"), [&](TaskProgress&) {
+        return sync::undoLast(fs::FileSystem::real(), dir);
+    });
     if (!r) {
         emit message(QString::fromStdString(r.error().message()));
         return;
@@ -230,6 +263,12 @@ void RenameController::createRankLinks(std::shared_ptr<const FolderState> state,
 
 void RenameController::syncState(std::shared_ptr<const FolderState> state, int groupIndex)
 {
+    if (m_busy) { // a file operation is running (its progress dialog is up)
+        emit message(tr("Another operation is still running."));
+        return;
+    }
+    m_busy = true;
+    const auto idle = qScopeGuard([this] { m_busy = false; });
     if (!state || groupIndex < 0 || groupIndex >= static_cast<int>(state->ranking.groups.size()))
         return;
     const auto& g = state->ranking.groups[static_cast<std::size_t>(groupIndex)];
@@ -281,7 +320,17 @@ void RenameController::syncState(std::shared_ptr<const FolderState> state, int g
         emit message(tr("The paths inside the checkpoints already name the files as they are."));
         return;
     }
-    auto r = sync::SyncExecutor().apply(plan, {}, sc.rebase);
+    const bool rebased = sc.rebase;
+    auto r = runInBackground(m_parent, tr("Updating the paths inside the checkpoints…"), [&](TaskProgress& p) {
+        sync::SyncExecutor ex;
+        ex.progress = [&](std::size_t done, std::size_t total, const std::string& file, std::uint64_t) {
+            p.done = done;
+            p.total = total;
+            p.setFile(file);
+        };
+        ex.cancelled = [&] { return p.cancel.load(); };
+        return ex.apply(plan, {}, rebased);
+    });
     if (!r) {
         emit message(QString::fromStdString(r.error().message()));
         emit changed();
@@ -294,6 +343,12 @@ void RenameController::syncState(std::shared_ptr<const FolderState> state, int g
 
 void RenameController::offerRecovery(std::shared_ptr<const FolderState> state)
 {
+    if (m_busy) { // a file operation is running (its progress dialog is up)
+        emit message(tr("Another operation is still running."));
+        return;
+    }
+    m_busy = true;
+    const auto idle = qScopeGuard([this] { m_busy = false; });
     if (!state || state->interrupted.empty())
         return;
     for (const auto& dir : state->interrupted) {
@@ -311,7 +366,9 @@ void RenameController::offerRecovery(std::shared_ptr<const FolderState> state)
         const bool doComplete = DialogSeam::answer ? answer == QDialog::Accepted : box.clickedButton() == complete;
         if (!doRollback && !doComplete)
             continue;
-        auto r = sync::recoverAny(fs::FileSystem::real(), dir, doRollback);
+        auto r = runInBackground(m_parent, tr("Recovering an interrupted operation…"), [&](TaskProgress&) {
+            return sync::recoverAny(fs::FileSystem::real(), dir, doRollback);
+        });
         if (!r) {
             emit message(QString::fromStdString(r.error().message()));
             continue;

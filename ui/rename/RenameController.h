@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // RenameController: the window's rename and undo — plan with the core's planner, preview in a dialog
-// (old → new, conflicts), apply with the journaled executor, report. MainWindow only wires actions here.
+// (old → new, conflicts), apply with the journaled executor on a worker thread (common/BackgroundTask: a
+// progress dialog with Cancel, the window stays responsive), report. MainWindow only wires actions here.
 #pragma once
 
 #include <QObject>
@@ -46,6 +47,7 @@ private:
     QWidget* m_parent;
     QString m_template;
     bool m_syncState = true;
+    bool m_busy = false; ///< an operation runs on its worker (the window stays live meanwhile)
 };
 
 } // namespace podium::ui
