@@ -66,7 +66,8 @@ $sudo mount --rbind /dev "$root/dev"; $sudo mount --make-rslave "$root/dev"; mou
 $sudo rm -rf "$root/src"
 $sudo mkdir -p "$root/src"
 $sudo git clone -q --no-hardlinks "$repo" "$root/src/podium"
-echo "fresh-check: cloned $(git -C "$repo" rev-parse --short HEAD) into /src/podium"
+commit=$(git -C "$root/src/podium" rev-parse --short HEAD) # what is checked (HEAD may move meanwhile)
+echo "fresh-check: cloned $commit into /src/podium"
 if [ -d "$repo/../shared" ]; then
   $sudo mkdir -p "$root/src/shared"
   $sudo mount --bind "$(cd "$repo/../shared" && pwd)" "$root/src/shared"
@@ -91,5 +92,5 @@ if [ $status -eq 0 ] && { [ "$only" = both ] || [ "$only" = test ]; }; then
   [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fresh-check: scripts/test.sh FAILED (log: $work/test.log)"; status=1; }
 fi
 echo "fresh-check: $([ $status -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - started )) s" \
-     "(Debian $(cat "$root/etc/debian_version"), commit $(git -C "$repo" rev-parse --short HEAD))"
+     "(Debian $(cat "$root/etc/debian_version"), commit $commit)"
 exit $status
