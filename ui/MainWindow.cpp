@@ -343,7 +343,6 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
     const bool writable = dir.isWritable();
     Actions::setEnabled(m_actions->reload, true);
     Actions::setEnabled(m_actions->chooseLogs, true);
-    m_chart->setCurves(chartCurvesFor(*state, currentGroup(), m_selectedRuns));
     Actions::setEnabled(m_actions->exportManifest, true);
     Actions::setEnabled(m_actions->undoRename, writable, tr("The folder is read-only"));
     const QString whyNot = !ranked ? tr("No ranked checkpoints in this folder") : tr("The folder is read-only");

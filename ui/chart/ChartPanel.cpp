@@ -218,7 +218,9 @@ void ChartPanel::setCurves(const QVector<ChartCurve>& curves)
         if (metricOf(c) == d->monitor)
             d->visible.insert(c.name);
     for (const auto& c : curves)
-        if (d->visible.size() < 3 && metricOf(c) != d->monitor && c.name.contains(QLatin1String("loss")) && !c.name.endsWith(QLatin1String("_epoch")))
+        // (one run only: with several, each run's monitor curve is shown and losses would be picked by order)
+        if (c.metric.isEmpty() && d->visible.size() < 3 && metricOf(c) != d->monitor && c.name.contains(QLatin1String("loss")) &&
+            !c.name.endsWith(QLatin1String("_epoch")))
             d->visible.insert(c.name);
     if (d->visible.isEmpty() && !curves.isEmpty())
         d->visible.insert(curves.front().name);

@@ -9,6 +9,7 @@
 #include "common/BackgroundTask.h"
 
 #include <QScopeGuard>
+#include <functional>
 #include "sync/StateSync.h"
 
 #include <QCheckBox>
@@ -67,6 +68,26 @@ RenameController::RenameController(QWidget* parent)
     : QObject(parent), m_parent(parent), m_template(QString::fromUtf8(rename::kDefaultTemplate.data(), rename::kDefaultTemplate.size()))
 {
 }
+
+namespace {
+
+/// Plans (on the worker: planning reads the files) and applies a sync with progress per file and Cancel.
+Result<sync::SyncReport> syncInBackground(QWidget* parent, const std::function<sync::SyncPlan()>& makePlan,
+                                          const std::string& pairedWith, bool rebased)
+{
+    return runInBackground(parent, RenameController::tr("Updating the paths inside the checkpoints…"), [&](TaskProgress& p) {
+        sync::SyncExecutor ex;
+        ex.progress = [&](std::size_t done, std::size_t total, const std::string& file, std::uint64_t) {
+            p.done = done;
+            p.total = total;
+            p.setFile(file);
+        };
+        ex.cancelled = [&] { return p.cancel.load(); };
+        return ex.apply(makePlan(), pairedWith, rebased);
+    });
+}
+
+} // namespace
 
 void RenameController::applyRename(std::shared_ptr<const FolderState> state, int groupIndex)
 {
@@ -176,17 +197,7 @@ void RenameController::applyRename(std::shared_ptr<const FolderState> state, int
     }
     QString syncNote;
     if (m_syncState) {
-        const std::string journalId = r->journalId;
-        auto synced = runInBackground(m_parent, tr("Updating the paths inside the checkpoints…"), [&](TaskProgress& p) {
-            sync::SyncExecutor ex;
-            ex.progress = [&](std::size_t done, std::size_t total, const std::string& file, std::uint64_t) {
-                p.done = done;
-                p.total = total;
-                p.setFile(file);
-            };
-            ex.cancelled = [&] { return p.cancel.load(); };
-            return ex.apply(sync::planSync(dir, {}), journalId);
-        });
+        auto synced = syncInBackground(m_parent, [&] { return sync::planSync(dir, {}); }, r->journalId, false);
         syncNote = synced ? tr("The paths inside %1 checkpoint(s) were updated.").arg(synced->files)
                           : tr("The paths inside the checkpoints were NOT updated: %1").arg(QString::fromStdString(synced.error().message()));
     }
@@ -320,17 +331,7 @@ void RenameController::syncState(std::shared_ptr<const FolderState> state, int g
         emit message(tr("The paths inside the checkpoints already name the files as they are."));
         return;
     }
-    const bool rebased = sc.rebase;
-    auto r = runInBackground(m_parent, tr("Updating the paths inside the checkpoints…"), [&](TaskProgress& p) {
-        sync::SyncExecutor ex;
-        ex.progress = [&](std::size_t done, std::size_t total, const std::string& file, std::uint64_t) {
-            p.done = done;
-            p.total = total;
-            p.setFile(file);
-        };
-        ex.cancelled = [&] { return p.cancel.load(); };
-        return ex.apply(plan, {}, rebased);
-    });
+    auto r = syncInBackground(m_parent, [&] { return plan; }, {}, sc.rebase);
     if (!r) {
         emit message(QString::fromStdString(r.error().message()));
         emit changed();
