@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git python3
   qt6-base-dev qt6-charts-dev qt6-svg-dev libqt6opengl6-dev libgl-dev
-  nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libcurl4-openssl-dev
+  nlohmann-json3-dev libcli11-dev libssl-dev zlib1g-dev libyaml-cpp-dev libsqlite3-dev libcurl4-openssl-dev libexpat1-dev
   libzip-dev libcsv-dev zipcmp zipmerge ziptool
   xvfb xauth
 )

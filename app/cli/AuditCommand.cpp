@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // podium-cli audit PATH... [--json] [--recursive]: the safety verdict of checkpoint files, for people and CI.
 #include "cli/Command.h"
+#include "cli/RemoteArgs.h"
 
 #include "checkpoint/CheckpointReader.h"
 
@@ -28,9 +29,11 @@ public:
     {
         sub = app.add_subcommand("audit", "The safety verdict of checkpoint files: safe, suspicious or unsafe, with "
                                           "every global and where it sits (nothing is ever executed)");
-        sub->add_option("paths", m_paths, "Files or folders (a folder: its *.ckpt, *.pt, *.pth, *.pkl, *.bin files)")
+        sub->add_option("paths", m_paths, "Files or folders (a folder: its *.ckpt, *.pt, *.pth, *.pkl, *.bin files), "
+                                          "object URLs, S3 prefixes")
             ->required()
-            ->check(CLI::ExistingPath);
+            ->check(existingOrRemote(false));
+        m_remote.add(sub);
         sub->add_flag("--json", m_json, R"(JSON: {"files": [{"file", "verdict", "globals": [...], "error"}]})");
         sub->add_flag("-r,--recursive", m_recursive, "Walk folders recursively (hidden folders are skipped)");
         sub->footer("Exit codes: 0 every file safe, 1 a file could not be read (none suspicious or unsafe), "
@@ -40,14 +43,24 @@ public:
     int run() override
     {
         std::vector<std::string> files;
-        for (const auto& p : m_paths)
+        for (const auto& p : m_paths) {
+            if (remote::isRemoteUrl(p) && p.starts_with("s3://") && !looksLikeTorchFile(fs::path(p))) {
+                auto listed = m_remote.listTorchFiles(p, m_recursive); // a prefix: its torch files
+                if (!listed) {
+                    std::cerr << "error: " << listed.error().message() << "\n";
+                    return Failed;
+                }
+                files.insert(files.end(), listed->begin(), listed->end());
+                continue;
+            }
             collect(p, files);
+        }
         checkpoint::ReadOptions opts;
         opts.verifyCrc = true;
         nlohmann::json out = nlohmann::json::array();
         std::size_t counts[3] = {0, 0, 0}, unreadable = 0;
         for (const auto& f : files) {
-            auto r = checkpoint::readJudged(f, opts);
+            auto r = m_remote.judge(f, opts);
             const auto& a = r.full();
             ++counts[static_cast<int>(a.verdict)];
             const bool failed = !r.checkpoint || r.checkpoint->truncated;
@@ -129,6 +142,7 @@ private:
     }
 
     std::vector<std::string> m_paths;
+    RemoteArgs m_remote;
     bool m_json = false;
     bool m_recursive = false;
 };

@@ -3,6 +3,7 @@
 // ranking they all start from.
 #pragma once
 
+#include "cli/RemoteArgs.h"
 #include "ranking/Ranking.h"
 #include "runs/RunTree.h"
 
@@ -17,6 +18,9 @@ struct FolderResult {
     std::map<std::string, std::string> renamed; ///< folder-relative: Podium's renames from the history
     runs::RunTree runs;                          ///< the runs of the tree (groups know theirs)
     std::map<std::string, ranking::MetricTable> metricsByRun; ///< each run's own logs, by run name
+    bool remote = false;           ///< the folder is a URL (s3://, http(s)://)
+    std::uint64_t bytesFetched = 0; ///< remote: body bytes received
+    std::uint64_t requests = 0;     ///< remote: requests made
 };
 
 struct FolderArgs {
@@ -25,11 +29,18 @@ struct FolderArgs {
     std::string monitor;
     std::string mode;
     bool noIndex = false; ///< neither use nor update the scan index
+    RemoteArgs remote;    ///< a URL instead of a folder: how to reach it
 
     void add(CLI::App* sub);
     /// Scans (recursively when asked, or when DIR has no checkpoint of its own), finds the runs and ranks.
     /// `full` reads every checkpoint's hyper-parameters too (the runs verb shows them).
     Result<FolderResult> run(bool full = false) const;
+    bool isRemote() const;
+    /// `file` (folder-relative) under the folder: a path, or a URL for a remote folder.
+    std::string pathOf(const std::string& folderText, const std::string& file) const;
+
+private:
+    Result<FolderResult> runRemote(bool full) const;
 };
 
 /// Now, in nanoseconds since the Unix epoch (file mtimes are compared with it).

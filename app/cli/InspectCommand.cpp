@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // podium-cli inspect FILE... [--json]
 #include "cli/Command.h"
+#include "cli/RemoteArgs.h"
 
 #include "checkpoint/CheckpointReader.h"
 #include "pickle/Value.h"
@@ -28,7 +29,8 @@ public:
     {
         sub = app.add_subcommand("inspect", "Show what checkpoint files contain (epoch, step, callback states, "
                                             "hyper-parameters, globals and their safety verdict)");
-        sub->add_option("files", m_files, "Checkpoint files")->required()->check(CLI::ExistingPath);
+        sub->add_option("files", m_files, "Checkpoint files or object URLs (s3://, https://)")->required()->check(existingOrRemote(false));
+        m_remote.add(sub);
         sub->add_flag("--json", m_json, "JSON: one object for one file, an array for several");
     }
 
@@ -39,7 +41,7 @@ public:
         checkpoint::ReadOptions opts;
         opts.verifyCrc = true;
         for (const auto& f : m_files) {
-            auto r = checkpoint::readJudged(f, opts);
+            auto r = m_remote.judge(f, opts);
             if (!r.checkpoint) {
                 failed = true;
                 if (m_json) {
@@ -127,6 +129,7 @@ private:
     }
 
     std::vector<std::string> m_files;
+    RemoteArgs m_remote;
     bool m_json = false;
 };
 

@@ -7,6 +7,7 @@
 #include "cli/Folder.h"
 #include "index/ScanIndex.h"
 #include "metrics/MetricLog.h"
+#include "remote/RemoteScan.h"
 #include "rename/RenameJournal.h"
 
 #include <set>
@@ -146,8 +147,7 @@ public:
                           << " ranked checkpoint" << (board.entries.size() == 1 ? "" : "s") << "\n";
                 return Failed;
             }
-            std::cout << (std::filesystem::path(rk.folder) / board.entries[static_cast<std::size_t>(m_rank - 1)].file)
-                             .lexically_normal().string() << "\n";
+            std::cout << m_args.pathOf(rk.folder, board.entries[static_cast<std::size_t>(m_rank - 1)].file) << "\n";
             keepUntilExit(std::move(*r));
             return Ok;
         }
@@ -170,8 +170,7 @@ public:
                       << " ranked checkpoint" << (g.ranked.size() == 1 ? "" : "s") << " in " << rk.folder << "\n";
             return Failed;
         }
-        std::cout << (std::filesystem::path(rk.folder) / g.ranked[static_cast<std::size_t>(m_rank - 1)].file).lexically_normal().string()
-                  << "\n";
+        std::cout << m_args.pathOf(rk.folder, g.ranked[static_cast<std::size_t>(m_rank - 1)].file) << "\n";
         keepUntilExit(std::move(*r));
         return Ok;
     }
@@ -255,17 +254,91 @@ void keepUntilExit(FolderResult&& r)
 
 void FolderArgs::add(CLI::App* sub)
 {
-    sub->add_option("folder", folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+    sub->add_option("folder", folder, "Checkpoint folder, or a remote location (s3://BUCKET/PREFIX, an https:// URL)")
+        ->required()
+        ->check(existingOrRemote(true));
     sub->add_flag("-r,--recursive", recursive, "Also look in sub-folders (checkpoints/, per-callback dirs)");
     sub->add_option("--monitor", monitor, "Only the ModelCheckpoint that monitors NAME (also names the metric "
                                           "for weights-only files)");
     sub->add_option("--mode", mode, "Override the mode (min or max)")->check(CLI::IsMember({"min", "max"}));
     sub->add_flag("--no-index", noIndex, "Read every checkpoint: neither use nor update the scan index "
                                          "($PODIUM_INDEX, default ~/.cache/podium/scan-index.sqlite3)");
+    remote.add(sub);
+}
+
+bool FolderArgs::isRemote() const
+{
+    return remote::isRemoteUrl(folder);
+}
+
+std::string FolderArgs::pathOf(const std::string& folderText, const std::string& file) const
+{
+    if (remote::isRemoteUrl(folderText))
+        return folderText + "/" + file;
+    return (std::filesystem::path(folderText) / file).lexically_normal().string();
+}
+
+Result<FolderResult> FolderArgs::runRemote(bool full) const
+{
+    auto store = const_cast<RemoteArgs&>(remote).store(folder);
+    if (!store)
+        return std::move(store).error();
+    remote::RemoteStore& rs = **store;
+    remote::RemoteScanOptions ro;
+    ro.recursive = recursive;
+    ro.read.detail = full ? checkpoint::Detail::Full : checkpoint::Detail::Ranking;
+    auto scanned = remote::scanRemote(rs, ro);
+    if (scanned && !recursive && scanned->scan.files.empty() && folder.starts_with("s3://")) {
+        ro.recursive = true; // as on disk: a prefix with no checkpoint of its own is searched below
+        scanned = remote::scanRemote(rs, ro);
+    }
+    if (!scanned)
+        return std::move(scanned).error();
+    ranking::ScanResult& scan = scanned->scan;
+    FolderResult out;
+    out.remote = true;
+    ranking::RankConfig rc;
+    rc.monitor = monitor;
+    if (mode == "min") rc.mode = checkpoint::Mode::Min;
+    if (mode == "max") rc.mode = checkpoint::Mode::Max;
+    rc.renamed = &out.renamed;
+    out.ranking = ranking::rank(scan, rc);
+    // Runs and metric logs read the tree's small files: a local copy of those (never of a checkpoint).
+    auto scratch = makeScratchFolder();
+    if (!scratch)
+        return std::move(scratch).error();
+    if (auto st = remote::mirrorTreeFiles(rs, *scanned, *scratch); !st)
+        std::cerr << "warning: " << st.error().message() << " (runs and metrics may miss it)\n";
+    const std::string url = scan.folder;
+    scan.folder = *scratch; // discovery reads the copies; the listing is the same tree
+    out.runs = runs::discoverRuns(*scratch, scan, nowNs());
+    scan.folder = url;
+    if (ranking::wantsMetricLogs(out.ranking)) {
+        rc.metricsFor = [&](const std::string& dir) -> const ranking::MetricTable* {
+            const int i = out.runs.runOf(dir);
+            const runs::Run* r = i >= 0 ? &out.runs.runs[static_cast<std::size_t>(i)] : nullptr;
+            const std::string key = r ? r->name : std::string("\x01") + dir;
+            auto [it, fresh] = out.metricsByRun.try_emplace(key);
+            if (fresh)
+                it->second = metrics::valuesByStep(metrics::loadMetricLog(
+                    r && !r->logDirs.empty() ? out.runs.logsOf(*r) : metrics::discoverLogs(*scratch + "/" + dir)));
+            return &it->second;
+        };
+        out.ranking = ranking::rank(scan, rc);
+        rc.metricsFor = nullptr;
+    }
+    out.runs.folder = url;
+    runs::assignRuns(out.ranking, out.runs);
+    out.bytesFetched = rs.http().bodyBytes();
+    out.requests = rs.http().requests();
+    out.scan = std::move(scan);
+    return out;
 }
 
 Result<FolderResult> FolderArgs::run(bool full) const
 {
+    if (isRemote())
+        return runRemote(full);
     ranking::FolderScanner scanner;
     ranking::ScanOptions so;
     // The scan index answers for files unchanged since they were last read (a cache: when it cannot be

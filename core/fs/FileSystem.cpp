@@ -237,6 +237,26 @@ Status FileSystem::makeDirectories(const std::string& dir)
     return {};
 }
 
+Status FileSystem::removeOwnTree(const std::string& dir)
+{
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir, ec); !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec))
+        if (it->path().extension() == ".ckpt")
+            return Error(ErrorCode::FsFailed, "refusing to remove a folder that holds a checkpoint (" + it->path().string() + ")").inFile(dir);
+    std::filesystem::remove_all(dir, ec);
+    if (ec)
+        return errnoError(ec.value(), dir, "cannot remove");
+    return {};
+}
+
+Status FileSystem::setModificationTime(const std::string& path, std::int64_t mtimeNs)
+{
+    const struct timespec times[2] = {{0, UTIME_OMIT}, {static_cast<time_t>(mtimeNs / 1000000000), static_cast<long>(mtimeNs % 1000000000)}};
+    if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0)
+        return errnoError(errno, path, "cannot set the modification time of");
+    return {};
+}
+
 Result<std::string> FileSystem::readFile(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);

@@ -44,6 +44,11 @@ public:
     /// Removes a file or a symlink (never used on a checkpoint).
     virtual Status remove(const std::string& path);
     virtual Status makeDirectories(const std::string& dir);
+    /// Removes a folder Podium made for itself (a scratch copy of a remote tree's logs) and all in it.
+    /// Refuses a folder holding a checkpoint (*.ckpt): those are never deleted.
+    virtual Status removeOwnTree(const std::string& dir);
+    /// Sets a file's modification time (a local copy of a remote object keeps the object's time).
+    virtual Status setModificationTime(const std::string& path, std::int64_t mtimeNs);
 
     // Reading (not a seam for failures, but here so callers need one object)
     static Result<std::string> readFile(const std::string& path);

@@ -180,15 +180,9 @@ void readOne(ScannedFile& f, const checkpoint::ReadOptions& options)
         return;
     }
     f.identity = identityFromStat((*src)->stat());
-    auto judged = checkpoint::readJudged(**src, f.relPath, options);
-    f.verdict = judged.audit.verdict;
-    f.verdictSummary = judged.audit.summary;
-    if (judged.checkpoint) {
-        // a truncated file is read as far as it survived; its Checkpoint says so (truncated, truncation)
-        f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(std::move(*judged.checkpoint));
+    takeJudged(f, checkpoint::readJudged(**src, f.relPath, options));
+    if (f.checkpoint)
         return;
-    }
-    f.error = std::move(judged.error)->inFile(f.path);
     // A symbolic link checked out as a plain file (git with core.symlinks=false, some copy tools): a few
     // bytes naming another checkpoint beside it. Lightning 2.1 makes last.ckpt such a link.
     if (f.identity.size > 0 && f.identity.size <= 1024 &&
@@ -216,6 +210,18 @@ void readOne(ScannedFile& f, const checkpoint::ReadOptions& options)
 }
 
 } // namespace
+
+void takeJudged(ScannedFile& f, checkpoint::Judged&& judged)
+{
+    f.verdict = judged.audit.verdict;
+    f.verdictSummary = judged.audit.summary;
+    if (judged.checkpoint) {
+        // a truncated file is read as far as it survived; its Checkpoint says so (truncated, truncation)
+        f.checkpoint = std::make_shared<const checkpoint::Checkpoint>(std::move(*judged.checkpoint));
+        return;
+    }
+    f.error = std::move(judged.error)->inFile(f.path);
+}
 
 Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOptions& options)
 {

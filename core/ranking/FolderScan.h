@@ -118,6 +118,9 @@ private:
     std::map<std::string, ScannedFile> m_cache; ///< by path
 };
 
+/// Fills `f`'s read part (checkpoint or error, verdict) from what reading it gave; errors name `f.path`.
+void takeJudged(ScannedFile& f, checkpoint::Judged&& judged);
+
 /// The identity (device, inode, size, mtime) of `path` without following a final symlink.
 Result<FileIdentity> identityOf(const std::string& path, bool followLinks = true);
 

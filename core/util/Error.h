@@ -89,7 +89,15 @@ namespace podium {
     /* added later (appended so that no code is renumbered) */                                                \
     X(PickleMemoryLimit)                                                                                      \
     X(TruncatedZip)                                                                                           \
-    X(TruncatedLegacy)
+    X(TruncatedLegacy)                                                                                        \
+    /* remote storage (remote/) */                                                                            \
+    X(RemoteBadUrl)                                                                                           \
+    X(RemoteFailed)                                                                                           \
+    X(RemoteHttpStatus)                                                                                       \
+    X(RemoteForbidden)                                                                                        \
+    X(RemoteNotFound)                                                                                         \
+    X(RemoteNoRanges)                                                                                         \
+    X(RemoteBadListing)
 
 enum class ErrorCode : std::uint16_t {
 #define PODIUM_ENUM_ENTRY(name) name,

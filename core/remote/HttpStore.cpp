@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "remote/HttpStore.h"
+
+#include <set>
+
+namespace podium::remote {
+
+namespace {
+
+/// The URL without query or fragment.
+std::string_view pathPart(std::string_view url)
+{
+    const auto cut = url.find_first_of("?#");
+    return cut == std::string_view::npos ? url : url.substr(0, cut);
+}
+
+std::string percentDecode(std::string_view s)
+{
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+            i += 2;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+} // namespace
+
+Result<std::unique_ptr<HttpStore>> HttpStore::open(std::vector<std::string> urls, const RemoteOptions& options)
+{
+    if (urls.empty())
+        return Error(ErrorCode::RemoteBadUrl, "no URL given");
+    for (const auto& u : urls) {
+        const auto scheme = u.find("://");
+        const auto hostEnd = scheme == std::string::npos ? std::string::npos : u.find('/', scheme + 3);
+        if (scheme == std::string::npos || hostEnd == std::string::npos || hostEnd == scheme + 3 ||
+            pathPart(u).size() <= hostEnd + 1 || pathPart(u).back() == '/')
+            return Error(ErrorCode::RemoteBadUrl, "an HTTP location is the URL of a file (HTTP has no listing: give the "
+                                                  "checkpoint's URL, or a list of URLs)").inFile(u);
+    }
+    const std::string_view first = pathPart(urls.front());
+    std::string location(first.substr(0, first.rfind('/')));
+    return std::unique_ptr<HttpStore>(new HttpStore(std::move(location), options, std::move(urls)));
+}
+
+HttpRequest HttpStore::get(const RemoteObject& object, std::optional<std::pair<std::uint64_t, std::uint64_t>> range) const
+{
+    HttpRequest r;
+    r.url = object.url;
+    r.range = range;
+    r.refuseWholeBody = !m_allowFull;
+    return r;
+}
+
+Result<RemoteObject> HttpStore::describe(const std::string& url)
+{
+    RemoteObject o;
+    o.url = url;
+    const std::string_view p = pathPart(url);
+    o.rel = percentDecode(p.substr(p.rfind('/') + 1));
+    HttpRequest head;
+    head.method = "HEAD";
+    head.url = url;
+    auto resp = m_http.perform(head);
+    if (!resp)
+        return std::move(resp).error();
+    const std::string length = resp->header("content-length");
+    if (resp->status == 200 && !length.empty() && resp->header("content-encoding").empty()) {
+        o.size = std::stoull(length);
+    } else if (resp->status == 404 || resp->status == 403 || resp->status == 401 || resp->status == 410) {
+        return statusError(*resp, url, "looking it up");
+    } else {
+        // HEAD refused or without a length: the size from a ranged GET's Content-Range ("bytes 0-1/12345")
+        HttpRequest probe;
+        probe.url = url;
+        probe.range = std::make_pair(std::uint64_t{0}, std::uint64_t{1});
+        resp = m_http.perform(probe);
+        if (!resp)
+            return std::move(resp).error();
+        const std::string cr = resp->header("content-range");
+        const auto slash = cr.rfind('/');
+        if (resp->status == 206 && slash != std::string::npos && cr.substr(slash + 1) != "*")
+            o.size = std::stoull(cr.substr(slash + 1));
+        else if (resp->wholeBodyRefused)
+            return Error(ErrorCode::RemoteNoRanges, "the server ignores byte ranges (it answered a range with the whole "
+                                                    "file): Podium reads a few ranges of a checkpoint; --allow-full-download "
+                                                    "reads it whole").inFile(url);
+        else
+            return statusError(*resp, url, "finding its size");
+    }
+    o.etag = resp->header("etag");
+    o.mtimeNs = parseHttpTime(resp->header("last-modified"));
+    return o;
+}
+
+Result<RemoteObject> HttpStore::object(const std::string& rel)
+{
+    for (const auto& u : m_urls) {
+        const std::string_view p = pathPart(u);
+        if (percentDecode(p.substr(p.rfind('/') + 1)) == rel)
+            return describe(u);
+    }
+    return Error(ErrorCode::RemoteNotFound, "not one of the URLs given").inFile(m_location + "/" + rel);
+}
+
+Result<std::vector<RemoteObject>> HttpStore::list(bool)
+{
+    std::vector<RemoteObject> out;
+    std::set<std::string> names;
+    for (const auto& u : m_urls) {
+        auto o = describe(u);
+        if (!o)
+            return std::move(o).error();
+        // two URLs ending in the same name (model.ckpt of two repositories): the later one keeps its path
+        if (!names.insert(o->rel).second) {
+            const std::string_view p = pathPart(u);
+            const auto host = p.find('/', p.find("://") + 3);
+            o->rel = percentDecode(p.substr(host + 1));
+        }
+        out.push_back(std::move(*o));
+    }
+    return out;
+}
+
+} // namespace podium::remote

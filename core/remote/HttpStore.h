@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// HttpStore: checkpoints on a web server (a model hub's `…/resolve/main/model.ckpt`, nginx, a CDN). HTTP has
+// no listing: the store is one URL or a list of URLs, each one object whose size comes from a HEAD
+// request after redirects (Content-Length), or, when HEAD is refused, from a two-byte range's
+// Content-Range. Objects are named by their URL's last path segment.
+#pragma once
+
+#include "remote/RemoteStore.h"
+
+namespace podium::remote {
+
+class HttpStore final : public RemoteStore {
+public:
+    /// One URL, or several (a list file's lines): `location()` is the first one's directory.
+    static Result<std::unique_ptr<HttpStore>> open(std::vector<std::string> urls, const RemoteOptions& options);
+
+    Result<std::vector<RemoteObject>> list(bool recursive) override;
+    Result<RemoteObject> object(const std::string& rel) override;
+    HttpRequest get(const RemoteObject& object, std::optional<std::pair<std::uint64_t, std::uint64_t>> range) const override;
+
+private:
+    HttpStore(std::string location, const RemoteOptions& options, std::vector<std::string> urls)
+        : RemoteStore(std::move(location), options), m_urls(std::move(urls)) {}
+    Result<RemoteObject> describe(const std::string& url);
+    std::vector<std::string> m_urls;
+};
+
+} // namespace podium::remote

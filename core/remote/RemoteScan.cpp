@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "remote/RemoteScan.h"
+
+#include "fs/FileSystem.h"
+#include "remote/RemoteSource.h"
+
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace podium::remote {
+
+namespace {
+
+bool isTreeFile(std::string_view name)
+{
+    return name == "metrics.csv" || name == "hparams.yaml" || name == "config.yaml" || name.starts_with("events.out.tfevents.");
+}
+
+std::string parentOf(const std::string& rel)
+{
+    const auto slash = rel.rfind('/');
+    return slash == std::string::npos ? std::string() : rel.substr(0, slash);
+}
+
+/// What a local recursive walk would see of these keys: checkpoints, directories, .hydra/.podium folders
+/// and log files; directories whose name starts with "." or ends in ".ckpt" are not entered.
+void classify(const std::vector<RemoteObject>& objects, bool recursive, ranking::ScanResult& out,
+              std::vector<const RemoteObject*>& ckpts, ranking::TreeListing* tree)
+{
+    std::set<std::string> dirs{""}, hydra, journals, sharded;
+    for (const auto& o : objects) {
+        std::vector<std::string_view> parts;
+        for (std::size_t at = 0;;) {
+            const auto slash = o.rel.find('/', at);
+            parts.push_back(std::string_view(o.rel).substr(at, slash == std::string::npos ? std::string::npos : slash - at));
+            if (slash == std::string::npos)
+                break;
+            at = slash + 1;
+        }
+        // the first directory component that a walk would not enter
+        std::string dir;
+        bool entered = true;
+        for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+            const std::string_view p = parts[i];
+            if (p.starts_with(".") || p.ends_with(".ckpt")) {
+                if (p == ".hydra")
+                    hydra.insert(dir);
+                else if (p == ".podium")
+                    journals.insert(dir);
+                else if (p.ends_with(".ckpt") && p != ".ckpt" && !p.starts_with("."))
+                    sharded.insert(dir.empty() ? std::string(p) : dir + "/" + std::string(p));
+                entered = false;
+                break;
+            }
+            dir += (dir.empty() ? "" : "/") + std::string(p);
+            dirs.insert(dir);
+        }
+        if (!entered)
+            continue;
+        const std::string_view name = parts.back();
+        if (name.ends_with(".ckpt") && name != ".ckpt")
+            ckpts.push_back(&o);
+        else if (tree && isTreeFile(name))
+            tree->treeFiles.push_back(o.rel);
+    }
+    for (const auto& s : sharded) {
+        ranking::ScannedFile f;
+        f.relPath = s;
+        f.path = out.folder + "/" + s;
+        f.error = Error(ErrorCode::ShardedCheckpointDirectory,
+                        "a folder named *.ckpt: a sharded (DeepSpeed/FSDP) checkpoint, not one file").inFile(f.path);
+        out.files.push_back(std::move(f));
+    }
+    if (tree && recursive) {
+        tree->dirs.assign(dirs.begin(), dirs.end());
+        tree->hydraDirs.assign(hydra.begin(), hydra.end());
+        tree->journalDirs.assign(journals.begin(), journals.end());
+        std::sort(tree->treeFiles.begin(), tree->treeFiles.end());
+    }
+}
+
+/// A stand-in for an inode: objects have none, but a rename keeps the ETag of a server-side copy.
+std::uint64_t etagHash(const std::string& etag)
+{
+    return std::hash<std::string>{}(etag);
+}
+
+} // namespace
+
+checkpoint::Judged readRemote(RemoteStore& store, const RemoteObject& object, const checkpoint::ReadOptions& options)
+{
+    RemoteSource src(store, object);
+    return checkpoint::readJudged(src, object.url, options);
+}
+
+Result<RemoteScan> scanRemote(RemoteStore& store, const RemoteScanOptions& options)
+{
+    auto listed = store.list(options.recursive);
+    if (!listed)
+        return std::move(listed).error();
+    RemoteScan out;
+    out.objects = std::move(*listed);
+    out.scan.folder = store.location();
+    auto tree = options.recursive ? std::make_shared<ranking::TreeListing>() : nullptr;
+    std::vector<const RemoteObject*> ckpts;
+    classify(out.objects, options.recursive, out.scan, ckpts, tree.get());
+    out.scan.tree = std::move(tree);
+    std::vector<std::size_t> todo;
+    for (const RemoteObject* o : ckpts) {
+        ranking::ScannedFile f;
+        f.relPath = o->rel;
+        f.path = o->url;
+        f.identity = {0, etagHash(o->etag), o->size, o->mtimeNs};
+        out.scan.files.push_back(std::move(f));
+    }
+    std::sort(out.scan.files.begin(), out.scan.files.end(), [](const auto& a, const auto& b) { return a.relPath < b.relPath; });
+    std::map<std::string, const RemoteObject*> byRel;
+    for (const RemoteObject* o : ckpts)
+        byRel[o->rel] = o;
+    for (std::size_t i = 0; i < out.scan.files.size(); ++i)
+        if (!out.scan.files[i].error)
+            todo.push_back(i);
+
+    unsigned threads = options.threads ? options.threads : store.http().options().connections;
+    threads = static_cast<unsigned>(std::clamp<std::size_t>(todo.size(), 1, std::max(1u, threads)));
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> cancel{false};
+    std::mutex progressMutex;
+    std::size_t done = 0;
+    auto worker = [&] {
+        for (;;) {
+            if (cancel.load(std::memory_order_relaxed))
+                return;
+            const std::size_t k = next.fetch_add(1);
+            if (k >= todo.size())
+                return;
+            auto& f = out.scan.files[todo[k]];
+            RemoteSource src(store, *byRel.at(f.relPath));
+            ranking::takeJudged(f, checkpoint::readJudged(src, f.relPath, options.read));
+            if (options.progress || options.fileRead) {
+                std::lock_guard pl(progressMutex);
+                ++done;
+                if (options.fileRead)
+                    options.fileRead(f);
+                if (options.progress && !options.progress(done, todo.size()))
+                    cancel = true;
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> pool;
+        for (unsigned t = 0; t < threads; ++t)
+            pool.emplace_back(worker);
+    }
+    out.scan.cancelled = cancel.load();
+    out.scan.reread = todo.size();
+    return out;
+}
+
+Status mirrorTreeFiles(RemoteStore& store, const RemoteScan& scan, const std::string& dir, std::uint64_t maxBytes)
+{
+    // the log files the listing found, and what Hydra keeps in .hydra/ beside them
+    std::set<std::string> wanted;
+    if (scan.scan.tree) {
+        wanted.insert(scan.scan.tree->treeFiles.begin(), scan.scan.tree->treeFiles.end());
+        for (const auto& h : scan.scan.tree->hydraDirs)
+            for (const auto& o : scan.objects)
+                if (parentOf(o.rel) == (h.empty() ? ".hydra" : h + "/.hydra"))
+                    wanted.insert(o.rel);
+    } else {
+        for (const auto& o : scan.objects)
+            if (o.rel.find('/') == std::string::npos && isTreeFile(o.rel))
+                wanted.insert(o.rel);
+    }
+    std::vector<const RemoteObject*> todo;
+    for (const auto& o : scan.objects)
+        if (wanted.count(o.rel) && o.size <= maxBytes)
+            todo.push_back(&o);
+    auto& fsys = fs::FileSystem::real();
+    std::atomic<std::size_t> next{0};
+    std::mutex errMutex;
+    std::optional<Error> firstError;
+    auto worker = [&] {
+        for (std::size_t k; (k = next.fetch_add(1)) < todo.size();) {
+            const RemoteObject& o = *todo[k];
+            const std::string local = dir + "/" + o.rel;
+            Status st;
+            auto bytes = store.fetch(o);
+            if (!bytes)
+                st = std::move(bytes).error();
+            else if (st = fsys.makeDirectories(parentOf(local)); st)
+                if (st = fsys.writeFileAtomic(local, std::string_view(reinterpret_cast<const char*>(bytes->data()), bytes->size())); st && o.mtimeNs)
+                    st = fsys.setModificationTime(local, o.mtimeNs);
+            if (!st) {
+                std::lock_guard lock(errMutex);
+                if (!firstError)
+                    firstError = std::move(st).error();
+            }
+        }
+    };
+    {
+        std::vector<std::jthread> pool;
+        const unsigned n = static_cast<unsigned>(std::clamp<std::size_t>(todo.size(), 1, store.http().options().connections));
+        for (unsigned t = 0; t < n; ++t)
+            pool.emplace_back(worker);
+    }
+    if (firstError)
+        return std::move(*firstError);
+    return {};
+}
+
+} // namespace podium::remote

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// RemoteSource: a ByteSource over one remote object. Each readAt is one `Range: bytes=a-b` request — the
+// same reads the local reader makes of a file (CachingSource merges nearby ones before they get here), so
+// a checkpoint costs the same bytes over the network as on disk, plus headers. A server that answers a
+// range with the whole object is refused (RemoteNoRanges) unless the store allows full downloads; then
+// the object is read once and kept.
+#pragma once
+
+#include "remote/RemoteStore.h"
+#include "util/ByteSource.h"
+
+namespace podium::remote {
+
+class RemoteSource final : public ByteSource {
+public:
+    RemoteSource(RemoteStore& store, RemoteObject object) : m_store(store), m_object(std::move(object)) {}
+    std::uint64_t size() const override { return m_object.size; }
+    Status readAt(std::uint64_t offset, std::span<std::uint8_t> out) override;
+    const std::string& name() const override { return m_object.url; }
+
+private:
+    RemoteStore& m_store;
+    RemoteObject m_object;
+    std::vector<std::uint8_t> m_whole; ///< with --allow-full-download from a server without ranges
+};
+
+} // namespace podium::remote
