@@ -14,19 +14,41 @@ packages=(
   xvfb xauth
 )
 if [ "${1:-}" = "--tests" ]; then
-  packages+=(clang libclang-rt-14-dev python3-torch appstream desktop-file-utils dpkg-dev file lintian)
+  packages+=(clang libclang-rt-14-dev python3-torch appstream desktop-file-utils dpkg-dev file lintian
+             nginx-light openssl)
+  # Node.js and npm for the S3 test server (tests/remote): Debian's, unless a newer Node is already there.
+  command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
+remote_test_server() {
+  # The S3-compatible test server, pinned by tests/remote/package-lock.json (from the npm registry).
+  here=$(cd "$(dirname "$0")/.." && pwd)
+  if [ ! -f "$here/tests/remote/node_modules/@20minutes/s3rver/package.json" ]; then
+    echo "setup: npm ci in tests/remote (the S3 test server)"
+    (cd "$here/tests/remote" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+}
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "setup: all packages present"
+  [ "${1:-}" = "--tests" ] && remote_test_server
   exit 0
 fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 echo "setup: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# nginx is a test tool here (the tests start their own on loopback): its package must not start a system
+# service on port 80. invoke-rc.d asks policy-rc.d; exit 101 = "not now". Only while installing, and only
+# when the machine has no policy of its own.
+if [[ " ${missing[*]} " == *" nginx-light "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
+  $sudo chmod +x /usr/sbin/policy-rc.d
+  trap '$sudo rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+[ "${1:-}" = "--tests" ] && remote_test_server
+exit 0

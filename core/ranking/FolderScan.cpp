@@ -185,31 +185,38 @@ void readOne(ScannedFile& f, const checkpoint::ReadOptions& options)
         return;
     // A symbolic link checked out as a plain file (git with core.symlinks=false, some copy tools): a few
     // bytes naming another checkpoint beside it. Lightning 2.1 makes last.ckpt such a link.
-    if (f.identity.size > 0 && f.identity.size <= 1024 &&
-        (f.error->code == ErrorCode::UnknownFormat || f.error->code == ErrorCode::LegacyBadMagic)) {
-        std::string text(static_cast<std::size_t>(f.identity.size), '\0');
-        if ((*src)->readAt(0, std::span(reinterpret_cast<std::uint8_t*>(text.data()), text.size()))) {
-            while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
-                text.pop_back();
-            const bool plain = !text.empty() && text.ends_with(".ckpt") &&
-                               std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
-            std::error_code ec;
-            const fsys::path target = fsys::path(f.path).parent_path() / text;
-            if (plain && fsys::is_regular_file(target, ec)) {
-                const std::string rootText = f.path.substr(0, f.path.size() - f.relPath.size());
-                const auto rel = lexicallyRelative(target.lexically_normal(), fsys::path(rootText.empty() ? "." : rootText));
-                f.isSymlink = true;
-                f.linkTarget = text;
-                f.linkStoredAsText = true;
-                if (!rel.empty() && !rel.starts_with(".."))
-                    f.linkTargetRel = rel;
-                f.error.reset();
-            }
+    if (const std::string text = textLinkTarget(f, **src); !text.empty()) {
+        std::error_code ec;
+        const fsys::path target = fsys::path(f.path).parent_path() / text;
+        if (fsys::is_regular_file(target, ec)) {
+            const std::string rootText = f.path.substr(0, f.path.size() - f.relPath.size());
+            const auto rel = lexicallyRelative(target.lexically_normal(), fsys::path(rootText.empty() ? "." : rootText));
+            f.isSymlink = true;
+            f.linkTarget = text;
+            f.linkStoredAsText = true;
+            if (!rel.empty() && !rel.starts_with(".."))
+                f.linkTargetRel = rel;
+            f.error.reset();
         }
     }
 }
 
 } // namespace
+
+std::string textLinkTarget(const ScannedFile& f, ByteSource& src)
+{
+    if (f.checkpoint || !f.error || f.identity.size == 0 || f.identity.size > 1024 ||
+        (f.error->code != ErrorCode::UnknownFormat && f.error->code != ErrorCode::LegacyBadMagic))
+        return {};
+    std::string text(static_cast<std::size_t>(f.identity.size), '\0');
+    if (!src.readAt(0, std::span(reinterpret_cast<std::uint8_t*>(text.data()), text.size())))
+        return {};
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r'))
+        text.pop_back();
+    const bool plain = !text.empty() && text.ends_with(".ckpt") &&
+                       std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x20; });
+    return plain ? text : std::string();
+}
 
 void takeJudged(ScannedFile& f, checkpoint::Judged&& judged)
 {

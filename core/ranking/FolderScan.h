@@ -121,6 +121,11 @@ private:
 /// Fills `f`'s read part (checkpoint or error, verdict) from what reading it gave; errors name `f.path`.
 void takeJudged(ScannedFile& f, checkpoint::Judged&& judged);
 
+/// A symbolic link stored as a plain file (git with core.symlinks=false, copy tools, object stores): when
+/// `f` failed as not-a-checkpoint and its few bytes are a `.ckpt` name, that name ("" otherwise). The caller
+/// decides whether the name is a file beside it.
+std::string textLinkTarget(const ScannedFile& f, ByteSource& src);
+
 /// The identity (device, inode, size, mtime) of `path` without following a final symlink.
 Result<FileIdentity> identityOf(const std::string& path, bool followLinks = true);
 

@@ -430,11 +430,16 @@ Ranking rank(const ScanResult& scan, const RankConfig& cfg)
     }
 
     for (const auto& gc : found) {
-        // 2. the authority: the newest carrier (highest global_step, then newest mtime)
+        // 2. the authority: the newest carrier — highest global_step; at the same step a file of the group's
+        //    own directory (the callback updates its top-k and then saves: what it wrote at that step holds
+        //    its final state, while another callback's save at that step may precede the update); then the
+        //    newest mtime (S3's LastModified has whole seconds: own-directory first keeps ties exact there)
         const Carrier* auth = &gc.carriers.front();
+        auto own = [&](const Carrier& c) { return dirOf(c.file->relPath) == gc.directory; };
         for (const auto& c : gc.carriers) {
             const auto step = c.file->checkpoint->globalStep.value_or(-1), best = auth->file->checkpoint->globalStep.value_or(-1);
-            if (step > best || (step == best && c.file->identity.mtimeNs > auth->file->identity.mtimeNs))
+            if (step > best || (step == best && own(c) && !own(*auth)) ||
+                (step == best && own(c) == own(*auth) && c.file->identity.mtimeNs > auth->file->identity.mtimeNs))
                 auth = &c;
         }
         const auto& A = *auth->state;

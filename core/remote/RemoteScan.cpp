@@ -141,6 +141,18 @@ Result<RemoteScan> scanRemote(RemoteStore& store, const RemoteScanOptions& optio
             auto& f = out.scan.files[todo[k]];
             RemoteSource src(store, *byRel.at(f.relPath));
             ranking::takeJudged(f, checkpoint::readJudged(src, f.relPath, options.read));
+            // an object holding the name of a checkpoint beside it: a link copied as text (as on disk)
+            if (const std::string text = ranking::textLinkTarget(f, src); !text.empty()) {
+                std::string target = parentOf(f.relPath);
+                target += (target.empty() ? "" : "/") + text;
+                if (text.find('/') == std::string::npos && byRel.count(target)) {
+                    f.isSymlink = true;
+                    f.linkTarget = text;
+                    f.linkStoredAsText = true;
+                    f.linkTargetRel = target;
+                    f.error.reset();
+                }
+            }
             if (options.progress || options.fileRead) {
                 std::lock_guard pl(progressMutex);
                 ++done;

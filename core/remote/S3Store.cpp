@@ -5,6 +5,7 @@
 
 #include <expat.h>
 
+#include <cstdlib>
 #include <cstring>
 
 namespace podium::remote {
