@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "remote/HttpStore.h"
 
-#include <set>
 
 namespace podium::remote {
 
@@ -43,8 +42,18 @@ Result<std::unique_ptr<HttpStore>> HttpStore::open(std::vector<std::string> urls
             return Error(ErrorCode::RemoteBadUrl, "an HTTP location is the URL of a file (HTTP has no listing: give the "
                                                   "checkpoint's URL, or a list of URLs)").inFile(u);
     }
-    const std::string_view first = pathPart(urls.front());
-    std::string location(first.substr(0, first.rfind('/')));
+    // the location: the longest directory all URLs share (one URL: its directory)
+    std::string location(pathPart(urls.front()));
+    location.erase(location.rfind('/'));
+    for (const auto& u : urls) {
+        const std::string_view p = pathPart(u);
+        while (!(p.size() > location.size() && p.starts_with(location) && p[location.size()] == '/')) {
+            const auto slash = location.rfind('/');
+            if (slash == std::string::npos || slash < location.find("://") + 3)
+                break;
+            location.erase(slash);
+        }
+    }
     return std::unique_ptr<HttpStore>(new HttpStore(std::move(location), options, std::move(urls)));
 }
 
@@ -61,8 +70,7 @@ Result<RemoteObject> HttpStore::describe(const std::string& url)
 {
     RemoteObject o;
     o.url = url;
-    const std::string_view p = pathPart(url);
-    o.rel = percentDecode(p.substr(p.rfind('/') + 1));
+    o.rel = relOf(url);
     HttpRequest head;
     head.method = "HEAD";
     head.url = url;
@@ -100,29 +108,29 @@ Result<RemoteObject> HttpStore::describe(const std::string& url)
 
 Result<RemoteObject> HttpStore::object(const std::string& rel)
 {
-    for (const auto& u : m_urls) {
-        const std::string_view p = pathPart(u);
-        if (percentDecode(p.substr(p.rfind('/') + 1)) == rel)
+    for (const auto& u : m_urls)
+        if (relOf(u) == rel)
             return describe(u);
-    }
     return Error(ErrorCode::RemoteNotFound, "not one of the URLs given").inFile(m_location + "/" + rel);
+}
+
+std::string HttpStore::relOf(const std::string& url) const
+{
+    const std::string_view p = pathPart(url);
+    if (p.size() > m_location.size() + 1 && p.starts_with(m_location) && p[m_location.size()] == '/')
+        return percentDecode(p.substr(m_location.size() + 1));
+    return percentDecode(p.substr(p.find("://") + 3)); // another server: its host and path
 }
 
 Result<std::vector<RemoteObject>> HttpStore::list(bool)
 {
     std::vector<RemoteObject> out;
-    std::set<std::string> names;
     for (const auto& u : m_urls) {
-        auto o = describe(u);
-        if (!o)
-            return std::move(o).error();
-        // two URLs ending in the same name (model.ckpt of two repositories): the later one keeps its path
-        if (!names.insert(o->rel).second) {
-            const std::string_view p = pathPart(u);
-            const auto host = p.find('/', p.find("://") + 3);
-            o->rel = percentDecode(p.substr(host + 1));
-        }
-        out.push_back(std::move(*o));
+        RemoteObject o;
+        o.url = u;
+        o.rel = relOf(u);
+        o.sized = false;
+        out.push_back(std::move(o));
     }
     return out;
 }

@@ -2,7 +2,7 @@
 // HttpStore: checkpoints on a web server (a model hub's `…/resolve/main/model.ckpt`, nginx, a CDN). HTTP has
 // no listing: the store is one URL or a list of URLs, each one object whose size comes from a HEAD
 // request after redirects (Content-Length), or, when HEAD is refused, from a two-byte range's
-// Content-Range. Objects are named by their URL's last path segment.
+// Content-Range. The location is the directory the URLs share; objects are named by their path under it.
 #pragma once
 
 #include "remote/RemoteStore.h"
@@ -22,6 +22,7 @@ private:
     HttpStore(std::string location, const RemoteOptions& options, std::vector<std::string> urls)
         : RemoteStore(std::move(location), options), m_urls(std::move(urls)) {}
     Result<RemoteObject> describe(const std::string& url);
+    std::string relOf(const std::string& url) const; ///< the URL's path under the location
     std::vector<std::string> m_urls;
 };
 

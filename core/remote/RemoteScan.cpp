@@ -131,6 +131,16 @@ Result<RemoteScan> scanRemote(RemoteStore& store, const RemoteScanOptions& optio
     std::atomic<bool> cancel{false};
     std::mutex progressMutex;
     std::size_t done = 0;
+    auto report = [&](const ranking::ScannedFile& f) {
+        if (options.progress || options.fileRead) {
+            std::lock_guard pl(progressMutex);
+            ++done;
+            if (options.fileRead)
+                options.fileRead(f);
+            if (options.progress && !options.progress(done, todo.size()))
+                cancel = true;
+        }
+    };
     auto worker = [&] {
         for (;;) {
             if (cancel.load(std::memory_order_relaxed))
@@ -139,7 +149,20 @@ Result<RemoteScan> scanRemote(RemoteStore& store, const RemoteScanOptions& optio
             if (k >= todo.size())
                 return;
             auto& f = out.scan.files[todo[k]];
-            RemoteSource src(store, *byRel.at(f.relPath));
+            RemoteObject object = *byRel.at(f.relPath);
+            if (!object.sized) { // a URL list: its size (and time, ETag) now, on this worker
+                auto sized = store.object(object.rel);
+                if (!sized) {
+                    f.error = std::move(sized).error();
+                    f.verdict = safety::Verdict::Suspicious;
+                    f.verdictSummary = "suspicious: the object could not be reached, so nothing of it was judged";
+                    report(f);
+                    continue;
+                }
+                object = std::move(*sized);
+                f.identity = {0, etagHash(object.etag), object.size, object.mtimeNs};
+            }
+            RemoteSource src(store, object);
             ranking::takeJudged(f, checkpoint::readJudged(src, f.relPath, options.read));
             // an object holding the name of a checkpoint beside it: a link copied as text (as on disk)
             if (const std::string text = ranking::textLinkTarget(f, src); !text.empty()) {
@@ -153,14 +176,7 @@ Result<RemoteScan> scanRemote(RemoteStore& store, const RemoteScanOptions& optio
                     f.error.reset();
                 }
             }
-            if (options.progress || options.fileRead) {
-                std::lock_guard pl(progressMutex);
-                ++done;
-                if (options.fileRead)
-                    options.fileRead(f);
-                if (options.progress && !options.progress(done, todo.size()))
-                    cancel = true;
-            }
+            report(f);
         }
     };
     {

@@ -5,12 +5,14 @@
 #include "remote/S3Store.h"
 
 #include <ctime>
+#include <fstream>
 
 namespace podium::remote {
 
 bool isRemoteUrl(std::string_view text)
 {
-    return text.starts_with("s3://") || text.starts_with("http://") || text.starts_with("https://");
+    return text.starts_with("s3://") || text.starts_with("http://") || text.starts_with("https://") ||
+           (text.starts_with("@") && text.size() > 1);
 }
 
 Result<std::unique_ptr<RemoteStore>> RemoteStore::open(const std::string& url, const RemoteOptions& options)
@@ -27,7 +29,27 @@ Result<std::unique_ptr<RemoteStore>> RemoteStore::open(const std::string& url, c
             return std::move(h).error();
         return std::unique_ptr<RemoteStore>(std::move(*h));
     }
-    return Error(ErrorCode::RemoteBadUrl, "not a remote location (s3://, http://, https://)").inFile(url);
+    if (url.starts_with("@")) { // a list of URLs, one per line (HTTP has no listing)
+        std::ifstream in(url.substr(1));
+        if (!in)
+            return Error(ErrorCode::RemoteBadUrl, "cannot read the list of URLs").inFile(url.substr(1));
+        std::vector<std::string> urls;
+        for (std::string line; std::getline(in, line);) {
+            while (!line.empty() && (line.back() == '\r' || line.back() == ' '))
+                line.pop_back();
+            if (line.empty() || line.starts_with("#"))
+                continue;
+            if (!line.starts_with("http://") && !line.starts_with("https://"))
+                return Error(ErrorCode::RemoteBadUrl, "a list of URLs holds http(s):// URLs, one per line; found '" + line + "'")
+                    .inFile(url.substr(1));
+            urls.push_back(line);
+        }
+        auto h = HttpStore::open(std::move(urls), options);
+        if (!h)
+            return std::move(h).error();
+        return std::unique_ptr<RemoteStore>(std::move(*h));
+    }
+    return Error(ErrorCode::RemoteBadUrl, "not a remote location (s3://, http://, https://, @LIST-OF-URLS)").inFile(url);
 }
 
 Result<std::pair<std::unique_ptr<RemoteStore>, RemoteObject>> openObject(const std::string& url, const RemoteOptions& options)
@@ -47,8 +69,7 @@ Result<std::pair<std::unique_ptr<RemoteStore>, RemoteObject>> openObject(const s
         auto all = (*store)->list(false);
         if (!all)
             return std::move(all).error();
-        RemoteObject o = std::move(all->front()); // the HEAD request made already
-        return std::make_pair(std::move(*store), std::move(o));
+        rel = all->front().rel;
     }
     auto obj = (*store)->object(rel);
     if (!obj)

@@ -22,9 +22,12 @@ struct RemoteObject {
     std::uint64_t size = 0;
     std::int64_t mtimeNs = 0; ///< LastModified / Last-Modified, 0 when unknown
     std::string etag;
+    /// False when the listing did not give the size (HTTP: a URL list): object(rel) asks the server, which a
+    /// scan does on its workers, file by file, right before reading.
+    bool sized = true;
 };
 
-/// True for s3://, http:// and https:// locations.
+/// True for s3://, http:// and https:// locations, and @FILE (a file listing http(s) URLs, one per line).
 bool isRemoteUrl(std::string_view text);
 
 struct RemoteOptions {
@@ -41,7 +44,8 @@ public:
 
     /// The location, without a trailing '/' (s3://bucket/prefix, or the directory of an http URL).
     const std::string& location() const noexcept { return m_location; }
-    /// The objects under the location: with `recursive` all of them, else those directly in it.
+    /// The objects under the location: with `recursive` all of them, else those directly in it (HTTP:
+    /// the URLs given, not yet sized).
     virtual Result<std::vector<RemoteObject>> list(bool recursive) = 0;
     /// One object by its name relative to the location (a HEAD request: size, time, ETag).
     virtual Result<RemoteObject> object(const std::string& rel) = 0;

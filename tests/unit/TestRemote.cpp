@@ -30,7 +30,7 @@ std::string shared()
 /// one after the other).
 json normal(json j, const std::string& location)
 {
-    if (j.is_string()) { // an error names the file: its place in the location is what must agree
+    if (j.is_string() && !location.empty()) { // an error names the file: its place in the location is what must agree
         std::string t = j.get<std::string>();
         for (std::size_t at; (at = t.find(location + "/")) != std::string::npos;)
             t.erase(at, location.size() + 1);
@@ -297,6 +297,35 @@ private slots:
         const auto r = cli({"inspect", m_servers.httpBase() + "/fixtures/no-such.ckpt"});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(QString::fromUtf8(r.out + r.err).contains("RemoteNotFound"), r.err.constData());
+    }
+    void rankOfAListOfUrls()
+    {
+        // HTTP has no listing: a file of URLs. One of them is missing: it is an error, the others are ranked
+        // exactly as the local folder.
+        const std::string dir = "/fixtures/sweep-dev/multirun/2026-11-30/12-00-00/0/lightning_logs/version_0/checkpoints";
+        const QString list = m_servers.dir() + "/urls.txt";
+        {
+            std::ofstream out(list.toStdString());
+            for (const auto& e : fsys::directory_iterator(shared() + dir))
+                out << m_servers.httpsBase().toStdString() << dir << "/" << e.path().filename().string() << "\n";
+            out << m_servers.httpsBase().toStdString() << dir << "/gone.ckpt\n";
+        }
+        json local = cliOk({"rank", "--json", "--no-index", QString::fromStdString(shared() + dir)});
+        json remote = cliJson({"rank", "--json", "@" + list});
+        QCOMPARE(remote["exit"], json(1)); // a file could not be read
+        remote = remote["json"];
+        QCOMPARE(QString::fromStdString(remote["folder"].get<std::string>()), m_servers.httpsBase() + QString::fromStdString(dir));
+        QCOMPARE(remote["errors"].size(), std::size_t{1});
+        QCOMPARE(remote["errors"][0]["file"].get<std::string>(), std::string("gone.ckpt"));
+        QCOMPARE(remote["errors"][0]["code"].get<std::string>(), std::string("RemoteNotFound"));
+        remote.erase("errors"), local.erase("errors");
+        // and in its directory's group, unranked with the reason (as an unreadable local file)
+        auto& unranked = remote["groups"][0]["unranked"];
+        const auto gone = std::find_if(unranked.begin(), unranked.end(), [](const json& u) { return u["file"] == "gone.ckpt"; });
+        QVERIFY(gone != unranked.end());
+        QCOMPARE((*gone)["reason"].get<std::string>(), std::string("could not be read: RemoteNotFound"));
+        unranked.erase(gone);
+        QCOMPARE(normal(remote, "").dump(), normal(local, "").dump());
     }
     void rankOfOneUrl()
     {
