@@ -331,6 +331,9 @@ Result<FolderResult> FolderArgs::runRemote(bool full) const
     runs::assignRuns(out.ranking, out.runs);
     out.bytesFetched = rs.http().bodyBytes();
     out.requests = rs.http().requests();
+    if (std::getenv("PODIUM_VERBOSE"))
+        std::cerr << "note: " << rs.location() << ": " << out.requests << " requests, " << out.bytesFetched << " bytes of bodies, "
+                  << rs.http().headerBytes() << " of headers, for " << out.scan.files.size() << " checkpoints\n";
     out.scan = std::move(scan);
     return out;
 }

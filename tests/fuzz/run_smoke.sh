@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 data="$here/../data"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/ckpt" "$work/pickle" "$work/events"
+mkdir -p "$work/ckpt" "$work/pickle" "$work/events" "$work/s3"
 # seeds: every checkpoint (zip + legacy + broken + hostile), every data.pkl and sample pickle, kept crashes
 i=0; for f in $(find "$data" -name '*.ckpt' -type f); do cp "$f" "$work/ckpt/seed$i.ckpt"; i=$((i+1)); done
 cp "$data"/generated/pickles/*.pkl "$work/pickle/"
@@ -28,9 +28,12 @@ i=0; for f in $(find "$data" -name 'events.out.tfevents.*' -type f); do
   { printf '\x00'; cat "$f"; } > "$work/events/ev$i"; i=$((i+1)); done
 for f in $(find "$data" -name 'metrics.csv' -type f); do
   { printf '\x02'; cat "$f"; } > "$work/events/csv$i"; i=$((i+1)); done
+# S3 listings and error documents: the kept examples (libFuzzer adds what it finds to the first folder)
+cp "$here"/corpus/fuzz_s3_listing/seed-* "$work/s3/"
 status=0
-for t in fuzz_zip fuzz_zip_diff fuzz_checkpoint fuzz_pickle fuzz_events fuzz_index_record; do
+for t in fuzz_zip fuzz_zip_diff fuzz_checkpoint fuzz_pickle fuzz_events fuzz_index_record fuzz_s3_listing; do
   seeds="$work/ckpt"; [ "$t" = fuzz_pickle ] && seeds="$work/pickle"; [ "$t" = fuzz_events ] && seeds="$work/events"
+  [ "$t" = fuzz_s3_listing ] && seeds="$work/s3"
   echo "== $t (${secs}s)"
   # Every crash found is kept in corpus/<target>/ and replayed on every later run.
   if ! "$build/tests/fuzz/$t" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=262144 -print_final_stats=1 \
