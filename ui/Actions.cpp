@@ -8,6 +8,7 @@ namespace podium::ui {
 Actions::Actions(QObject* parent) : QObject(parent)
 {
     openFolder = make("actionOpenFolder", tr("&Open Folder…"), QKeySequence::Open, "document-open");
+    openLocation = make("actionOpenLocation", tr("Open &Location…"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), "network-server");
     reload = make("actionReload", tr("&Reload"), QKeySequence(Qt::Key_F5), "view-refresh");
     cancelLoad = make("actionCancelLoad", tr("&Cancel Loading"), QKeySequence(Qt::Key_Escape), "process-stop");
     copyPath = make("actionCopyPath", tr("Copy &Path"), QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C), "edit-copy");

@@ -15,6 +15,7 @@ public:
     explicit Actions(QObject* parent = nullptr);
 
     QAction* openFolder = nullptr;      ///< "actionOpenFolder", Ctrl+O
+    QAction* openLocation = nullptr;    ///< "actionOpenLocation", Ctrl+Shift+O: an s3:// or https:// URL
     QAction* reload = nullptr;          ///< "actionReload", F5
     QAction* cancelLoad = nullptr;      ///< "actionCancelLoad", Esc
     QAction* copyPath = nullptr;        ///< "actionCopyPath", Ctrl+Shift+C

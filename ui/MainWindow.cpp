@@ -5,7 +5,9 @@
 #include "Session.h"
 #include "chart/ChartPanel.h"
 #include "common/DialogSeam.h"
+#include "common/OpenLocationDialog.h"
 #include "common/RecentFolders.h"
+#include "remote/RemoteStore.h"
 #include "details/DetailsPanel.h"
 #include "pin/PinController.h"
 #include "rename/RenameController.h"
@@ -131,6 +133,11 @@ MainWindow::MainWindow(QWidget* parent)
 
     auto state = [this] { return m_session->state(); };
     connect(m_actions->openFolder, &QAction::triggered, this, &MainWindow::chooseFolder);
+    connect(m_actions->openLocation, &QAction::triggered, this, [this] {
+        const QString url = OpenLocationDialog::ask(this);
+        if (!url.isEmpty())
+            openFolder(url);
+    });
     connect(m_actions->reload, &QAction::triggered, m_session, &Session::reload);
     connect(m_actions->cancelLoad, &QAction::triggered, m_session, &Session::cancel);
     connect(m_actions->quit, &QAction::triggered, this, &QWidget::close);
@@ -214,6 +221,7 @@ void MainWindow::buildMenus()
 {
     auto* file = menuBar()->addMenu(tr("&File"));
     file->addAction(m_actions->openFolder);
+    file->addAction(m_actions->openLocation);
     m_recent = new RecentFolders(file->addMenu(tr("Recent &Folders")), this);
     connect(m_recent, &RecentFolders::chosen, this, [this](const QString& f) { openFolder(f); });
     file->addAction(m_actions->reload);
@@ -261,12 +269,16 @@ void MainWindow::buildMenus()
 
 void MainWindow::openFolder(const QString& folder, const QString& select)
 {
-    const QString clean = QDir::cleanPath(QDir(folder).absolutePath());
+    const bool remote = remote::isRemoteUrl(folder.toStdString());
+    const QString clean = remote ? folder : QDir::cleanPath(QDir(folder).absolutePath());
     m_pendingSelect = select;
     setWindowTitle(tr("Podium — %1").arg(clean));
     m_status->setText(tr("Reading %1…").arg(clean));
     m_problems->clear();
-    m_recent->add(clean);
+    if (remote)
+        OpenLocationDialog::remember(clean);
+    else
+        m_recent->add(clean);
     m_session->open(clean);
 }
 
@@ -308,8 +320,12 @@ void MainWindow::selectionChanged()
     for (QAction* a : {m_actions->copyPath, m_actions->copySnippet, m_actions->reveal, m_actions->inspect})
         Actions::setEnabled(a, one, noSelection);
     const auto* f = state && one ? state->scan.find(file.toStdString()) : nullptr;
-    Actions::setEnabled(m_actions->pin, f && f->ok() && !f->isSymlink,
-                        !one ? noSelection : tr("Only a readable checkpoint file (not a link) can be pinned"));
+    const bool remote = state && state->remote;
+    Actions::setEnabled(m_actions->pin, f && f->ok() && !f->isSymlink && !remote,
+                        !one ? noSelection : remote ? tr("A remote location is read-only in the window")
+                                                    : tr("Only a readable checkpoint file (not a link) can be pinned"));
+    if (remote)
+        Actions::setEnabled(m_actions->reveal, false, tr("The file is on a server"));
 }
 
 void MainWindow::showState(std::shared_ptr<const FolderState> state)
@@ -340,18 +356,20 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
 
     const bool ranked = !state->ranking.groups.empty();
     const QFileInfo dir(state->folder);
-    const bool writable = dir.isWritable();
+    const bool writable = !state->remote && dir.isWritable();
     Actions::setEnabled(m_actions->reload, true);
     Actions::setEnabled(m_actions->chooseLogs, true);
     Actions::setEnabled(m_actions->exportManifest, true);
-    Actions::setEnabled(m_actions->undoRename, writable, tr("The folder is read-only"));
-    const QString whyNot = !ranked ? tr("No ranked checkpoints in this folder") : tr("The folder is read-only");
+    const QString readOnly = state->remote ? tr("A remote location is read-only in the window (podium-cli reads it too)")
+                                           : tr("The folder is read-only");
+    Actions::setEnabled(m_actions->undoRename, writable, readOnly);
+    const QString whyNot = !ranked ? tr("No ranked checkpoints in this folder") : readOnly;
     Actions::setEnabled(m_actions->applyRename, ranked && writable && state->interrupted.empty() && currentGroup() >= 0,
                         state->interrupted.empty() ? whyNot : tr("An interrupted rename must be recovered first"));
     Actions::setEnabled(m_actions->createRankLinks, ranked && writable, whyNot);
     const bool hasState = ranked && state->ranking.groups[0].stateKey.rfind("filename:", 0) != 0;
     Actions::setEnabled(m_actions->syncState, hasState && writable && state->interrupted.empty(),
-                        !ranked ? whyNot : !hasState ? tr("These checkpoints carry no ModelCheckpoint state") : tr("The folder is read-only"));
+                        !ranked ? whyNot : !hasState ? tr("These checkpoints carry no ModelCheckpoint state") : readOnly);
     Actions::setEnabled(m_actions->unpin, state->pin.has_value(), tr("Nothing is pinned in this folder"));
     Actions::setEnabled(m_actions->recoverRename, !state->interrupted.empty(), tr("No interrupted rename in this folder"));
 

@@ -2,6 +2,8 @@
 #include "Session.h"
 
 #include "index/ScanIndex.h"
+#include "remote/RemoteScan.h"
+#include "remote/ScratchFolder.h"
 #include "rename/RenameJournal.h"
 #include "metrics/MetricLog.h"
 
@@ -55,28 +57,37 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 /// Ranks what the scan found and adds what the window needs beside the ranking (pin, interrupted renames).
+/// A remote location (`localRoot` set): runs and logs are read from the local copy of its small files, and
+/// what lives beside checkpoints on disk only (rename history, pin, journals) is not looked for.
 std::shared_ptr<FolderState> makeState(const std::string& folder, ranking::ScanResult scan, bool complete,
-                                       const std::string& logsDir = {}, runs::FactCache* facts = nullptr)
+                                       const std::string& logsDir = {}, runs::FactCache* facts = nullptr,
+                                       const std::string& localRoot = {})
 {
     auto state = std::make_shared<FolderState>();
     state->folder = QString::fromStdString(folder);
     state->complete = complete;
-    if (auto renamed = rename::renameMapForScan(scan))
-        state->renamed = std::move(*renamed);
+    state->remote = !localRoot.empty() || remote::isRemoteUrl(folder);
+    if (!state->remote)
+        if (auto renamed = rename::renameMapForScan(scan))
+            state->renamed = std::move(*renamed);
     ranking::RankConfig rc;
     rc.renamed = &state->renamed;
     state->ranking = ranking::rank(scan, rc);
     if (complete) {
         // the runs of the tree, each with its own logs (never one curve through several runs' files)
         const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-        state->runs = runs::discoverRuns(folder, scan, now, facts);
+        const std::string local = localRoot.empty() ? folder : localRoot;
+        scan.folder = local; // a remote tree: its listing, and the copies of its small files
+        state->runs = runs::discoverRuns(local, scan, now, localRoot.empty() ? facts : nullptr);
+        scan.folder = folder;
+        state->runs.folder = folder;
         const bool tree = state->runs.runs.size() > 1;
         if (!logsDir.empty())
             state->logs = metrics::loadMetricLog(metrics::findLogsUnder(logsDir));
         else if (!tree)
             state->logs = metrics::loadMetricLog(state->runs.runs.size() == 1 && !state->runs.runs[0].logDirs.empty()
                                                      ? state->runs.logsOf(state->runs.runs[0])
-                                                     : metrics::discoverLogs(folder));
+                                                     : metrics::discoverLogs(local));
         if (ranking::wantsMetricLogs(state->ranking)) { // weights-only files: scores from the run's logs
             std::map<int, ranking::MetricTable> tables;
             rc.metricsFor = [&](const std::string& dir) -> const ranking::MetricTable* {
@@ -98,16 +109,18 @@ std::shared_ptr<FolderState> makeState(const std::string& folder, ranking::ScanR
                     if (const int r = state->runs.runOf(e.run); r >= 0)
                         (void)state->logsOfRun(static_cast<std::size_t>(r));
         }
-        if (auto pin = manifest::findPin(scan)) {
-            state->pin = pin->first;
-            state->pinDir = pin->second;
+        if (!state->remote) {
+            if (auto pin = manifest::findPin(scan)) {
+                state->pin = pin->first;
+                state->pinDir = pin->second;
+            }
+            std::set<std::string> dirs{folder};
+            for (const auto& f : scan.files)
+                dirs.insert(std::filesystem::path(f.path).parent_path().string());
+            for (const auto& d : dirs)
+                if (auto j = rename::readInterrupted(d); j && *j)
+                    state->interrupted.push_back(d);
         }
-        std::set<std::string> dirs{folder};
-        for (const auto& f : scan.files)
-            dirs.insert(std::filesystem::path(f.path).parent_path().string());
-        for (const auto& d : dirs)
-            if (auto j = rename::readInterrupted(d); j && *j)
-                state->interrupted.push_back(d);
     }
     state->scan = std::move(scan);
     return state;
@@ -183,7 +196,7 @@ void Session::setWatching(bool on, int debounceMs)
 
 void Session::watch()
 {
-    if (!m_watcher || m_folder.isEmpty())
+    if (!m_watcher || m_folder.isEmpty() || remote::isRemoteUrl(m_folder.toStdString())) // no change notes from a server
         return;
     QStringList want{m_folder};
     if (m_state)
@@ -277,10 +290,38 @@ void Session::start()
                     if (self && generation == self->m_generation) emit self->partial(state);
                 }, Qt::QueuedConnection);
             };
-        auto scan = scanner->scan(folder, so);
-        if (scan && scan->files.empty()) { // Lightning keeps checkpoints in sub-folders
-            so.recursive = true;
+        Result<ranking::ScanResult> scan = ranking::ScanResult{};
+        std::string localRoot;
+        if (remote::isRemoteUrl(folder)) {
+            // a remote location: listed and read by ranges; its small log files copied to a scratch folder
+            auto store = remote::RemoteStore::open(folder);
+            if (!store) {
+                scan = std::move(store).error();
+            } else {
+                remote::RemoteScanOptions ro;
+                ro.progress = so.progress;
+                ro.fileRead = so.fileRead;
+                auto rs = remote::scanRemote(**store, ro);
+                if (rs && rs->scan.files.empty() && folder.starts_with("s3://")) {
+                    ro.recursive = true;
+                    rs = remote::scanRemote(**store, ro);
+                }
+                if (!rs) {
+                    scan = std::move(rs).error();
+                } else {
+                    if (auto scratch = remote::makeScratchFolder()) {
+                        localRoot = *scratch;
+                        (void)remote::mirrorTreeFiles(**store, *rs, localRoot); // logs missing: curves missing, ranks kept
+                    }
+                    scan = std::move(rs->scan);
+                }
+            }
+        } else {
             scan = scanner->scan(folder, so);
+            if (scan && scan->files.empty()) { // Lightning keeps checkpoints in sub-folders
+                so.recursive = true;
+                scan = scanner->scan(folder, so);
+            }
         }
         if (*cancelFlag) {
             QMetaObject::invokeMethod(self, [self, generation] {
@@ -299,7 +340,7 @@ void Session::start()
             }, Qt::QueuedConnection);
             return;
         }
-        std::shared_ptr<const FolderState> done = makeState(folder, std::move(*scan), true, logsDir, indexHolder->get());
+        std::shared_ptr<const FolderState> done = makeState(folder, std::move(*scan), true, logsDir, indexHolder->get(), localRoot);
         QMetaObject::invokeMethod(self, [self, done, generation] {
             if (!self || generation != self->m_generation) return;
             self->m_state = done;

@@ -33,6 +33,7 @@ struct FolderState {
     std::string pinDir;                 ///< absolute directory of the pin record
     metrics::MetricLog logs;            ///< the run's metrics.csv / TensorBoard logs, when found
     bool complete = true;               ///< false for the partial states shown while the first scan runs
+    bool remote = false;                ///< an s3:// or http(s):// location: read-only in the window
     /// Absolute directories that hold an interrupted rename journal (the window offers Recover).
     std::vector<std::string> interrupted;
     /// The runs of the tree (one for a plain run folder) and the leaderboard across runs of the most

@@ -8,6 +8,7 @@
 #include "index/ScanIndex.h"
 #include "metrics/MetricLog.h"
 #include "remote/RemoteScan.h"
+#include "remote/ScratchFolder.h"
 #include "rename/RenameJournal.h"
 
 #include <set>
@@ -304,7 +305,7 @@ Result<FolderResult> FolderArgs::runRemote(bool full) const
     rc.renamed = &out.renamed;
     out.ranking = ranking::rank(scan, rc);
     // Runs and metric logs read the tree's small files: a local copy of those (never of a checkpoint).
-    auto scratch = makeScratchFolder();
+    auto scratch = remote::makeScratchFolder();
     if (!scratch)
         return std::move(scratch).error();
     if (auto st = remote::mirrorTreeFiles(rs, *scanned, *scratch); !st)

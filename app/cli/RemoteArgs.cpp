@@ -3,12 +3,7 @@
 
 #include "remote/RemoteScan.h"
 
-#include "fs/FileSystem.h"
-
-#include <cerrno>
-#include <cstdlib>
 #include <filesystem>
-#include <unistd.h>
 
 namespace podium::cli {
 
@@ -72,34 +67,6 @@ Result<std::vector<std::string>> RemoteArgs::listTorchFiles(const std::string& p
             out.push_back(o.url);
     }
     return out;
-}
-
-namespace {
-
-std::vector<std::string>& scratchFolders()
-{
-    static std::vector<std::string> folders;
-    return folders;
-}
-
-void removeScratchFolders()
-{
-    for (const auto& d : scratchFolders())
-        (void)fs::FileSystem::real().removeOwnTree(d);
-}
-
-} // namespace
-
-Result<std::string> makeScratchFolder()
-{
-    const char* tmp = std::getenv("TMPDIR");
-    std::string pattern = std::string(tmp && *tmp ? tmp : "/tmp") + "/podium-remote-XXXXXX";
-    if (!::mkdtemp(pattern.data()))
-        return fs::errnoError(errno, pattern, "cannot create the scratch folder");
-    if (scratchFolders().empty())
-        std::atexit(removeScratchFolders);
-    scratchFolders().push_back(pattern);
-    return pattern;
 }
 
 CLI::Validator existingOrRemote(bool folder)

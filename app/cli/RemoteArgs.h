@@ -32,9 +32,6 @@ private:
     std::map<std::string, std::shared_ptr<remote::RemoteStore>> m_stores; ///< shared: the verbs copy their options
 };
 
-/// A folder Podium made for a remote tree's small files, removed when the process ends. Errors name it.
-Result<std::string> makeScratchFolder();
-
 /// CLI11 check: an existing path (a folder when `folder`), or a remote URL.
 CLI::Validator existingOrRemote(bool folder);
 

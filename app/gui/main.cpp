@@ -79,7 +79,8 @@ int main(int argc, char** argv)
     p.addOption(measure);
     p.addOption(size);
     p.addOption(palette);
-    p.addPositionalArgument("folder", "Checkpoint folder (default: the bundled example run).");
+    p.addPositionalArgument("folder", "Checkpoint folder, or a location: s3://bucket/prefix, https://…/model.ckpt "
+                                      "(default: the bundled example run).");
     p.process(app);
     if (p.isSet(version)) { // -v spelled inside a combined option
         printVersion();
