@@ -241,4 +241,19 @@ Status mirrorTreeFiles(RemoteStore& store, const RemoteScan& scan, const std::st
     return {};
 }
 
+Status mirrorLogs(RemoteStore& store, const std::string& dir)
+{
+    auto listed = store.list(true);
+    if (!listed)
+        return std::move(listed).error();
+    RemoteScan view;
+    view.objects = std::move(*listed);
+    view.scan.folder = store.location();
+    auto tree = std::make_shared<ranking::TreeListing>();
+    std::vector<const RemoteObject*> ckpts;
+    classify(view.objects, true, view.scan, ckpts, tree.get());
+    view.scan.tree = std::move(tree);
+    return mirrorTreeFiles(store, view, dir);
+}
+
 } // namespace podium::remote

@@ -40,4 +40,8 @@ checkpoint::Judged readRemote(RemoteStore& store, const RemoteObject& object, co
 Status mirrorTreeFiles(RemoteStore& store, const RemoteScan& scan, const std::string& dir,
                        std::uint64_t maxBytes = 256ull << 20);
 
+/// Lists the whole location and copies its log files (metrics.csv, event files, hparams.yaml, config.yaml,
+/// .hydra/) into `dir` — the `metrics` verb's view of a remote run. Errors: the listing's.
+Status mirrorLogs(RemoteStore& store, const std::string& dir);
+
 } // namespace podium::remote

@@ -189,6 +189,24 @@ private slots:
             QCOMPARE(f["verdict"].get<std::string>(), std::string("safe"));
         }
     }
+    void s3MetricsAreTheLogsUnderThePrefix_data()
+    {
+        QTest::addColumn<QString>("scenario");
+        for (const char* s : {"tensorboard-dev", "sweep-dev", "all-steps", "max-acc"})
+            QTest::newRow(s) << s;
+    }
+    void s3MetricsAreTheLogsUnderThePrefix()
+    {
+        QFETCH(QString, scenario);
+        const QString local = QString::fromStdString(shared() + "/fixtures/") + scenario;
+        const QString url = "s3://ckpts/fixtures/" + scenario;
+        json a = cliOk({"metrics", "--json", local, "--logs", local});
+        json b = cliOk({"metrics", "--json", url});
+        QCOMPARE(b["series"].empty(), scenario == "sweep-dev"); // a tree of runs: no one run's logs, as on disk
+        const json na = normal(a, local.toStdString()), nb = normal(b, url.toStdString());
+        QVERIFY2(na == nb, qPrintable("remote " + QString::fromStdString(nb.dump()).left(2000) + "\nlocal  " +
+                                      QString::fromStdString(na.dump()).left(2000)));
+    }
     void s3WrongSecretIs403AndNamesNoSecret()
     {
         QProcessEnvironment env = m_env;
