@@ -15,7 +15,7 @@ packages=(
 )
 if [ "${1:-}" = "--tests" ]; then
   packages+=(clang libclang-rt-14-dev python3-torch appstream desktop-file-utils dpkg-dev file lintian
-             nginx-light openssl)
+             nginx-light openssl curl)
   # Node.js and npm for the S3 test server (tests/remote): Debian's, unless a newer Node is already there.
   command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 fi

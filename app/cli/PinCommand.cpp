@@ -116,11 +116,17 @@ public:
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        reportInterrupted(r->scan.folder, std::cerr, &r->scan);
+        if (m_hash && r->remote) {
+            std::cerr << "error: --hash reads every ranked file whole: not done over the network (hash a local copy)\n";
+            return Usage;
+        }
+        if (!r->remote)
+            reportInterrupted(r->scan.folder, std::cerr, &r->scan);
         manifest::ManifestInput in;
         in.ranking = &r->ranking;
         in.scan = &r->scan;
-        manifest::readFolderRecords(in, r->scan);
+        if (!r->remote) // rename history and pin records live beside checkpoints on disk
+            manifest::readFolderRecords(in, r->scan);
         {
             std::vector<metrics::MetricLog> logs;
             for (const auto& run : r->runs.runs)
@@ -137,7 +143,25 @@ public:
             std::cout << text;
             return r->ranking.errors.empty() ? Ok : Failed;
         }
-        const std::string out = m_output.empty() ? m_args.folder + "/podium-manifest." + m_format : m_output;
+        // a remote folder's manifest is written here unless -o names a place (an s3:// object writes into the bucket)
+        const std::string out = !m_output.empty() ? m_output
+                                : r->remote       ? "podium-manifest." + m_format
+                                                  : m_args.folder + "/podium-manifest." + m_format;
+        if (out.starts_with("s3://")) {
+            const auto slash = out.rfind('/');
+            auto store = slash > 5 ? m_args.remote.store(out.substr(0, slash)) : Result<remote::RemoteStore*>(Error(ErrorCode::RemoteBadUrl, "not an object URL").inFile(out));
+            Status st = store ? (*store)->put(out.substr(slash + 1), text) : Status(store.error());
+            if (!st) {
+                std::cerr << "error: " << st.error().message() << '\n';
+                return Failed;
+            }
+            std::cout << "Wrote " << out << "\n";
+            return r->ranking.errors.empty() ? Ok : Failed;
+        }
+        if (remote::isRemoteUrl(out)) {
+            std::cerr << "error: " << out << ": a manifest can be written to a file or to s3://, not to a web server\n";
+            return Usage;
+        }
         if (auto st = manifest::write(fs::FileSystem::real(), out, text); !st) {
             std::cerr << "error: " << st.error().message() << '\n';
             return Failed;

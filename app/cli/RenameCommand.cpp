@@ -57,12 +57,18 @@ public:
 
     int run() override
     {
+        if (m_args.isRemote()) {
+            // S3 has no rename and no links: a server-side copy + delete, journaled in the bucket, is not built yet
+            std::cerr << "error: " << m_args.folder << ": renaming on a remote location is not supported yet (reading is: "
+                                                    "rank, path, runs, inspect, audit, metrics, manifest)\n";
+            return Failed;
+        }
         auto r = m_args.run();
         if (!r) {
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
-        if (reportInterrupted(r->scan.folder, std::cerr, &r->scan))
+        if (!r->remote && reportInterrupted(r->scan.folder, std::cerr, &r->scan))
             return Interrupted;
         auto g = rename::chooseGroup(r->ranking, m_args.monitor);
         if (!g) {
@@ -254,6 +260,10 @@ public:
     }
     int run() override
     {
+        if (m_args.isRemote()) {
+            std::cerr << "error: " << m_args.folder << ": rewriting checkpoints on a remote location is not supported yet\n";
+            return Failed;
+        }
         auto r = m_args.run();
         if (!r) {
             std::cerr << "error: " << r.error().message() << '\n';

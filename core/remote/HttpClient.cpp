@@ -263,8 +263,12 @@ Result<HttpResponse> HttpClient::performOnce(const HttpRequest& req, bool& trans
     }
     for (const auto& h : req.headers)
         job.headerList = curl_slist_append(job.headerList, h.c_str());
-    if (req.method == "PUT" || req.method == "POST")
-        job.headerList = curl_slist_append(job.headerList, "Expect:"); // no 100-continue round trip
+    // no 100-continue round trip; but curl 7.88's SigV4 would sign the (removed) Expect header too, so
+    // signed requests wait at most 1 ms for the 100 instead
+    if ((req.method == "PUT" || req.method == "POST") && req.awsSigV4.empty())
+        job.headerList = curl_slist_append(job.headerList, "Expect:");
+    else if (req.method == "PUT" || req.method == "POST")
+        curl_easy_setopt(e, CURLOPT_EXPECT_100_TIMEOUT_MS, 1L);
     if (job.headerList)
         curl_easy_setopt(e, CURLOPT_HTTPHEADER, job.headerList);
     if (!req.awsSigV4.empty()) {
