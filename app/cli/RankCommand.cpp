@@ -279,6 +279,22 @@ std::string FolderArgs::pathOf(const std::string& folderText, const std::string&
     return (std::filesystem::path(folderText) / file).lexically_normal().string();
 }
 
+/// Each run's own logs as tables by step (read once per run, kept in `out`): the exact scores for weights-only
+/// files whose names round them. `logRoot` is where the tree's log files are (a remote tree: their copies).
+static std::function<const ranking::MetricTable*(const std::string&)> metricsOfRuns(FolderResult& out, const std::string& logRoot)
+{
+    return [&out, logRoot](const std::string& dir) -> const ranking::MetricTable* {
+        const int i = out.runs.runOf(dir);
+        const runs::Run* r = i >= 0 ? &out.runs.runs[static_cast<std::size_t>(i)] : nullptr;
+        const std::string key = r ? r->name : std::string("\x01") + dir;
+        auto [it, fresh] = out.metricsByRun.try_emplace(key);
+        if (fresh)
+            it->second = metrics::valuesByStep(metrics::loadMetricLog(
+                r && !r->logDirs.empty() ? out.runs.logsOf(*r) : metrics::discoverLogs(logRoot + "/" + dir)));
+        return &it->second;
+    };
+}
+
 Result<FolderResult> FolderArgs::runRemote(bool full) const
 {
     auto store = const_cast<RemoteArgs&>(remote).store(folder);
@@ -315,16 +331,7 @@ Result<FolderResult> FolderArgs::runRemote(bool full) const
     out.runs = runs::discoverRuns(*scratch, scan, nowNs());
     scan.folder = url;
     if (ranking::wantsMetricLogs(out.ranking)) {
-        rc.metricsFor = [&](const std::string& dir) -> const ranking::MetricTable* {
-            const int i = out.runs.runOf(dir);
-            const runs::Run* r = i >= 0 ? &out.runs.runs[static_cast<std::size_t>(i)] : nullptr;
-            const std::string key = r ? r->name : std::string("\x01") + dir;
-            auto [it, fresh] = out.metricsByRun.try_emplace(key);
-            if (fresh)
-                it->second = metrics::valuesByStep(metrics::loadMetricLog(
-                    r && !r->logDirs.empty() ? out.runs.logsOf(*r) : metrics::discoverLogs(*scratch + "/" + dir)));
-            return &it->second;
-        };
+        rc.metricsFor = metricsOfRuns(out, *scratch);
         out.ranking = ranking::rank(scan, rc);
         rc.metricsFor = nullptr;
     }
@@ -382,16 +389,7 @@ Result<FolderResult> FolderArgs::run(bool full) const
     out.ranking = ranking::rank(*scan, rc);
     out.runs = runs::discoverRuns(folder, *scan, nowNs(), idx.get());
     if (ranking::wantsMetricLogs(out.ranking)) { // scores from (rounded) names: the run's own logs make them exact
-        rc.metricsFor = [&](const std::string& dir) -> const ranking::MetricTable* {
-            const int i = out.runs.runOf(dir);
-            const runs::Run* r = i >= 0 ? &out.runs.runs[static_cast<std::size_t>(i)] : nullptr;
-            const std::string key = r ? r->name : std::string("\x01") + dir;
-            auto [it, fresh] = out.metricsByRun.try_emplace(key);
-            if (fresh)
-                it->second = metrics::valuesByStep(metrics::loadMetricLog(
-                    r && !r->logDirs.empty() ? out.runs.logsOf(*r) : metrics::discoverLogs(folder + "/" + dir)));
-            return &it->second;
-        };
+        rc.metricsFor = metricsOfRuns(out, folder);
         out.ranking = ranking::rank(*scan, rc);
         rc.metricsFor = nullptr;
     }
