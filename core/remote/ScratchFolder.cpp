@@ -37,8 +37,11 @@ Result<std::string> makeScratchFolder()
     if (!::mkdtemp(pattern.data()))
         return fs::errnoError(errno, pattern, "cannot create the scratch folder");
     std::lock_guard lock(g_mutex);
-    if (folders().empty())
+    if (folders().empty()) {
+        // what removeAll uses must outlive it: statics made before the atexit call are destroyed after it runs
+        (void)fs::FileSystem::real();
         std::atexit(removeAll);
+    }
     folders().push_back(pattern);
     return pattern;
 }

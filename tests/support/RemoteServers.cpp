@@ -7,6 +7,8 @@
 #include <QThread>
 
 #include <arpa/inet.h>
+#include <csignal>
+#include <sys/prctl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -64,6 +66,12 @@ Ran runProgram(const QString& program, const QStringList& args, const QProcessEn
 }
 
 RemoteServers::RemoteServers() = default;
+
+/// A server started here ends with the test process, even when the test dies without cleaning up.
+static void endsWithTheTest(QProcess& p)
+{
+    p.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+}
 
 RemoteServers::~RemoteServers()
 {
@@ -146,6 +154,7 @@ http {
     if (!QFile::exists(nginx))
         return "nginx is not installed (Debian: nginx-light; scripts/setup-debian.sh --tests installs it)";
     m_nginx = std::make_unique<QProcess>();
+    endsWithTheTest(*m_nginx);
     m_nginx->setProcessChannelMode(QProcess::ForwardedErrorChannel);
     m_nginx->start(nginx, {"-p", d, "-c", d + "/nginx.conf", "-e", d + "/error.log"});
     for (int i = 0; i < 100; ++i) {
@@ -172,6 +181,7 @@ QString RemoteServers::startS3(const std::vector<std::pair<QString, QString>>& s
     for (const auto& [prefix, folder] : seeds)
         args << prefix + "=" + folder;
     m_s3 = std::make_unique<QProcess>();
+    endsWithTheTest(*m_s3);
     m_s3->setProcessChannelMode(QProcess::SeparateChannels);
     m_s3->start("/bin/sh", args);
     QByteArray out;
