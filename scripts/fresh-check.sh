@@ -58,6 +58,13 @@ if [ ! -x "$root/usr/bin/apt-get" ]; then
     { tail -20 "$work/debootstrap.log"; exit 1; }
 fi
 $sudo cp /etc/resolv.conf "$root/etc/resolv.conf"
+# The machine's own certificate authorities (an egress proxy's, under /usr/local/share/ca-certificates) are
+# part of the machine, not of the project: the root gets them as a new machine of this place has them, and
+# the ca-certificates package adds them to the system store when the setup installs it.
+if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+  $sudo mkdir -p "$root/usr/local/share/ca-certificates"
+  $sudo cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+fi
 
 $sudo mount -t proc proc "$root/proc"; mounts+=("$root/proc")
 $sudo mount --rbind /dev "$root/dev"; $sudo mount --make-rslave "$root/dev"; mounts+=("$root/dev")

@@ -24,7 +24,11 @@ remote_test_server() {
   here=$(cd "$(dirname "$0")/.." && pwd)
   if [ ! -f "$here/tests/remote/node_modules/@20minutes/s3rver/package.json" ]; then
     echo "setup: npm ci in tests/remote (the S3 test server)"
-    (cd "$here/tests/remote" && npm ci --no-audit --no-fund --loglevel=error)
+    # npm trusts Node's own CA list, not the system's: point it at the system store too, so that a
+    # machine's own CAs (an egress proxy's, installed with update-ca-certificates) are trusted as by apt/curl
+    local extra="${NODE_EXTRA_CA_CERTS:-}"
+    [ -z "$extra" ] && [ -f /etc/ssl/certs/ca-certificates.crt ] && extra=/etc/ssl/certs/ca-certificates.crt
+    (cd "$here/tests/remote" && NODE_EXTRA_CA_CERTS="$extra" npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
 missing=()
