@@ -319,15 +319,25 @@ Result<FolderResult> FolderArgs::runRemote(bool full) const
     if (mode == "min") rc.mode = checkpoint::Mode::Min;
     if (mode == "max") rc.mode = checkpoint::Mode::Max;
     rc.renamed = &out.renamed;
-    out.ranking = ranking::rank(scan, rc);
-    // Runs and metric logs read the tree's small files: a local copy of those (never of a checkpoint).
+    // Runs and metric logs read the tree's small files: a local copy of those (never of a checkpoint), and of
+    // the rename histories Podium keeps in the bucket (so the embedded names still find their objects).
     auto scratch = remote::makeScratchFolder();
     if (!scratch)
         return std::move(scratch).error();
     if (auto st = remote::mirrorTreeFiles(rs, *scanned, *scratch); !st)
         std::cerr << "warning: " << st.error().message() << " (runs and metrics may miss it)\n";
+    if (!ro.recursive)
+        if (auto st = remote::mirrorHistories(rs, "", *scratch); !st)
+            return std::move(st).error();
     const std::string url = scan.folder;
     scan.folder = *scratch; // discovery reads the copies; the listing is the same tree
+    auto renamed = rename::renameMapForScan(scan);
+    if (!renamed)
+        return std::move(renamed).error();
+    out.renamed = std::move(*renamed);
+    scan.folder = url;
+    out.ranking = ranking::rank(scan, rc);
+    scan.folder = *scratch;
     out.runs = runs::discoverRuns(*scratch, scan, nowNs());
     scan.folder = url;
     if (ranking::wantsMetricLogs(out.ranking)) {

@@ -7,6 +7,8 @@
 #include "rename/NameTemplate.h"
 #include "rename/RankLinks.h"
 #include "rename/RenameExecutor.h"
+#include "remote/S3RenameExecutor.h"
+#include "remote/S3SyncExecutor.h"
 #include "sync/StateSync.h"
 
 #include <cstdio>
@@ -38,6 +40,21 @@ std::string humanSize(std::uint64_t bytes)
     return buf;
 }
 
+/// The S3 store of a location argument; prints why and returns null for other locations (HTTP is read-only).
+remote::S3Store* s3Store(FolderArgs& args)
+{
+    auto store = args.remote.store(args.folder);
+    if (!store) {
+        std::cerr << "error: " << store.error().message() << '\n';
+        return nullptr;
+    }
+    auto* s3 = dynamic_cast<remote::S3Store*>(*store);
+    if (!s3)
+        std::cerr << "error: " << args.folder << ": an HTTP location is read-only (renaming and rewriting need S3: "
+                                                 "CopyObject, DeleteObject, multipart uploads)\n";
+    return s3;
+}
+
 class RenameCommand : public Command {
 public:
     void setup(CLI::App& app) override
@@ -57,10 +74,11 @@ public:
 
     int run() override
     {
-        if (m_args.isRemote()) {
-            // S3 has no rename and no links: a server-side copy + delete, journaled in the bucket, is not built yet
-            std::cerr << "error: " << m_args.folder << ": renaming on a remote location is not supported yet (reading is: "
-                                                    "rank, path, runs, inspect, audit, metrics, manifest)\n";
+        auto* s3 = m_args.isRemote() ? s3Store(m_args) : nullptr;
+        if (m_args.isRemote() && !s3)
+            return Failed;
+        if (s3 && m_links) {
+            std::cerr << "error: " << m_args.folder << ": S3 has no links; rename the objects (without --links)\n";
             return Failed;
         }
         auto r = m_args.run();
@@ -76,6 +94,8 @@ public:
             return Failed;
         }
         const auto& group = **g;
+        if (s3)
+            return runS3(*s3, group);
         const std::string dir = absolute(r->ranking.folder + "/" + group.directory);
         if (m_links)
             return runLinks(group, dir);
@@ -114,28 +134,94 @@ public:
             }
             synced = *rep;
         }
+        return report(r->ranking.folder, group, *plan, journalId, synced);
+    }
+
+private:
+    /// A rename in an S3 directory: server-side copies + deletes under the bucket's journal.
+    int runS3(remote::S3Store& store, const ranking::Group& group)
+    {
+        remote::S3RenameExecutor ex(store);
+        auto present = ex.objectsIn(group.directory);
+        if (!present) {
+            std::cerr << "error: " << present.error().message() << '\n';
+            return Failed;
+        }
+        std::vector<std::string> names;
+        std::map<std::string, remote::RemoteObject> objects;
+        for (const auto& o : *present) {
+            names.push_back(o.rel);
+            objects[o.rel] = o;
+        }
+        rename::PlanConfig pc;
+        pc.nameTemplate = m_template;
+        pc.tempTag = rename::newJournalId();
+        auto plan = rename::planRename(group, names, pc);
+        if (!plan) {
+            std::cerr << "error: " << plan.error().message() << '\n';
+            return Failed;
+        }
+        std::string journalId;
+        if (m_apply && !plan->empty()) {
+            remote::S3ApplyOptions ao;
+            ao.force = m_force;
+            auto rep = ex.apply(group.directory, *plan, objects, ao);
+            if (!rep) {
+                std::cerr << "error: " << rep.error().message() << '\n';
+                return rep.error().code == ErrorCode::JournalInterrupted ? Interrupted : Failed;
+            }
+            journalId = rep->journalId;
+        }
+        std::optional<sync::SyncReport> synced;
+        if (m_apply && m_sync) {
+            auto now = ex.objectsIn(group.directory);
+            if (!now) {
+                std::cerr << "error: the objects were renamed, but listing them again failed: " << now.error().message() << '\n';
+                return Failed;
+            }
+            std::map<std::string, remote::RemoteObject> after;
+            for (const auto& o : *now)
+                after[o.rel] = o;
+            const auto splan = remote::planS3Sync(store, group.directory, after, {});
+            for (const auto& e : splan.skipped)
+                std::cerr << "warning: not synced: " << e.message() << '\n';
+            remote::S3SyncExecutor sx(store);
+            auto rep = sx.apply(group.directory, splan, after, journalId);
+            if (!rep) {
+                std::cerr << "error: the objects were renamed, but the embedded state was not rewritten: "
+                          << rep.error().message() << '\n';
+                return Failed;
+            }
+            synced = *rep;
+        }
+        return report(store.location(), group, *plan, journalId, synced);
+    }
+
+    int report(const std::string& folder, const ranking::Group& group, const rename::RenamePlan& plan,
+               const std::string& journalId, const std::optional<sync::SyncReport>& synced)
+    {
         if (m_json) {
-            nlohmann::json j{{"folder", r->ranking.folder}, {"directory", group.directory}, {"monitor", group.monitor},
-                             {"applied", m_apply && !plan->empty()}, {"journal", journalId.empty() ? nlohmann::json(nullptr) : nlohmann::json(journalId)}};
+            nlohmann::json j{{"folder", folder}, {"directory", group.directory}, {"monitor", group.monitor},
+                             {"applied", m_apply && !plan.empty()}, {"journal", journalId.empty() ? nlohmann::json(nullptr) : nlohmann::json(journalId)}};
             nlohmann::json moves = nlohmann::json::array();
-            for (const auto& m : plan->moves)
+            for (const auto& m : plan.moves)
                 moves.push_back({{"from", m.from}, {"to", m.to}, {"rank", m.rank}});
             j["moves"] = moves;
-            j["unchanged"] = plan->unchanged;
+            j["unchanged"] = plan.unchanged;
             if (synced)
                 j["synced"] = {{"files", synced->files}, {"bytes_written", synced->bytesWritten}, {"journal", synced->journalId}};
             printJson(std::cout, j);
             return Ok;
         }
         const std::string where = group.directory.empty() ? "" : group.directory + "/";
-        if (plan->empty()) {
+        if (plan.empty()) {
             std::cout << "Nothing to rename: the " << group.ranked.size() << " ranked checkpoints of " << group.label()
                       << " already carry their rank.\n";
             return Ok;
         }
         std::cout << (m_apply ? "Renamed" : "Would rename") << " (" << group.label() << ", " << where << "):\n";
         std::vector<std::vector<std::string>> rows;
-        for (const auto& m : plan->moves)
+        for (const auto& m : plan.moves)
             rows.push_back({std::to_string(m.rank), m.from, "→", m.to});
         std::cout << formatTable({"rank", "now", "", "new name"}, rows);
         if (synced)
@@ -148,7 +234,6 @@ public:
         return Ok;
     }
 
-private:
     int runLinks(const ranking::Group& group, const std::string& dir)
     {
         auto planned = rename::planRankLinks(group, m_template);
@@ -210,15 +295,75 @@ std::vector<std::string> journalDirs(const std::string& folder, const ranking::S
     return out;
 }
 
+/// The directories of an S3 location (relative to it) that hold Podium's journal objects (`<dir>/.podium/…`).
+Result<std::vector<std::string>> s3JournalDirs(remote::S3Store& store)
+{
+    auto listed = store.list(true);
+    if (!listed)
+        return std::move(listed).error();
+    std::set<std::string> dirs;
+    for (const auto& o : *listed) {
+        if (o.rel.starts_with(".podium/"))
+            dirs.insert("");
+        else if (const auto at = o.rel.find("/.podium/"); at != std::string::npos)
+            dirs.insert(o.rel.substr(0, at));
+    }
+    return std::vector<std::string>(dirs.begin(), dirs.end());
+}
+
+/// Undo on an S3 location: the newest operation of any of its directories.
+int undoS3(remote::S3Store& store)
+{
+    auto dirs = s3JournalDirs(store);
+    if (!dirs) {
+        std::cerr << "error: " << dirs.error().message() << '\n';
+        return Failed;
+    }
+    std::string newestDir, newestId;
+    bool found = false;
+    for (const auto& d : *dirs) {
+        remote::S3Journal journal(store, d);
+        if (auto st = journal.pull(); !st) {
+            std::cerr << "error: " << st.error().message() << '\n';
+            return Failed;
+        }
+        auto h = rename::readHistory(journal.localDir());
+        if (!h)
+            continue;
+        for (const auto& j : *h)
+            if ((j.kind == "rename" || j.kind == "sync") && j.state == "applied" && j.undoneBy.empty() && j.id > newestId)
+                newestId = j.id, newestDir = d, found = true;
+    }
+    if (!found) {
+        std::cerr << "error: no applied rename or sync to undo in " << store.location() << "\n";
+        return Failed;
+    }
+    auto r = remote::undoLastS3(store, newestDir);
+    const std::string where = store.location() + (newestDir.empty() ? "" : "/" + newestDir);
+    if (!r) {
+        std::cerr << "error: " << r.error().message() << '\n';
+        return r.error().code == ErrorCode::JournalInterrupted ? Interrupted : Failed;
+    }
+    std::cout << "Undone in " << where << ": " << *r << ".\n";
+    return Ok;
+}
+
 class UndoCommand : public Command {
 public:
     void setup(CLI::App& app) override
     {
         sub = app.add_subcommand("undo", "Reverse the last applied rename or sync (history is kept in .podium/history)");
-        sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+        sub->add_option("folder", m_args.folder, "Checkpoint folder, or an S3 location (s3://bucket/prefix)")->required()
+            ->check(existingOrRemote(true));
+        m_args.remote.add(sub);
     }
     int run() override
     {
+        if (m_args.isRemote()) {
+            auto* s3 = s3Store(m_args);
+            return s3 ? undoS3(*s3) : Failed;
+        }
+        const std::string& m_folder = m_args.folder;
         // the newest operation first, whichever directory it was in (journal ids sort by time)
         std::string newestDir, newestId;
         for (const auto& d : journalDirs(m_folder)) {
@@ -243,7 +388,7 @@ public:
     }
 
 private:
-    std::string m_folder;
+    FolderArgs m_args;
 };
 
 class SyncCommand : public Command {
@@ -260,15 +405,16 @@ public:
     }
     int run() override
     {
-        if (m_args.isRemote()) {
-            std::cerr << "error: " << m_args.folder << ": rewriting checkpoints on a remote location is not supported yet\n";
+        auto* s3 = m_args.isRemote() ? s3Store(m_args) : nullptr;
+        if (m_args.isRemote() && !s3)
             return Failed;
-        }
         auto r = m_args.run();
         if (!r) {
             std::cerr << "error: " << r.error().message() << '\n';
             return Failed;
         }
+        if (s3)
+            return runS3(*s3, *r);
         if (reportInterrupted(r->scan.folder, std::cerr, &r->scan))
             return Interrupted;
         std::set<std::string> dirs;
@@ -282,31 +428,7 @@ public:
             sync::SyncConfig sc;
             sc.rebase = m_rebase;
             const auto plan = sync::planSync(dir, sc);
-            nlohmann::json jd{{"directory", dir}};
-            nlohmann::json files = nlohmann::json::array();
-            for (const auto& f : plan.files) {
-                nlohmann::json changes = nlohmann::json::array();
-                for (const auto& c : f.changes)
-                    changes.push_back({{"field", c.field}, {"from", c.from}, {"to", c.to}});
-                files.push_back({{"file", f.file}, {"changes", changes}, {"bytes", f.bytesToWrite()}, {"whole_file", f.whole}});
-            }
-            jd["files"] = files;
-            nlohmann::json skipped = nlohmann::json::array();
-            for (const auto& e : plan.skipped) {
-                skipped.push_back({{"file", e.file}, {"error", e.describe()}});
-                std::cerr << "warning: not synced: " << e.message() << '\n';
-            }
-            jd["skipped"] = skipped;
-            if (!m_json) {
-                std::cout << (plan.empty() ? "Already in sync: " : m_dryRun ? "Would rewrite in " : "Rewriting in ") << dir
-                          << (plan.empty() ? "\n" : ":\n");
-                for (const auto& f : plan.files) {
-                    std::cout << "  " << f.file << " (" << f.edits << " string" << (f.edits == 1 ? "" : "s")
-                              << (f.whole ? ", legacy format: the whole file is rewritten, " + humanSize(f.bytesToWrite()) + "; the original is kept for undo" : std::string()) << ")\n";
-                    for (const auto& c : f.changes)
-                        std::cout << "      " << c.field << ": " << c.from << " → " << c.to << '\n';
-                }
-            }
+            nlohmann::json jd = describe(plan, dir);
             if (!m_dryRun && !plan.empty()) {
                 sync::SyncExecutor ex;
                 if (!m_json)
@@ -336,6 +458,87 @@ public:
     }
 
 private:
+    /// The plan of one directory as JSON, printed too unless --json.
+    nlohmann::json describe(const sync::SyncPlan& plan, const std::string& dir) const
+    {
+        nlohmann::json jd{{"directory", dir}};
+        nlohmann::json files = nlohmann::json::array();
+        for (const auto& f : plan.files) {
+            nlohmann::json changes = nlohmann::json::array();
+            for (const auto& c : f.changes)
+                changes.push_back({{"field", c.field}, {"from", c.from}, {"to", c.to}});
+            files.push_back({{"file", f.file}, {"changes", changes}, {"bytes", f.bytesToWrite()}, {"whole_file", f.whole}});
+        }
+        jd["files"] = files;
+        nlohmann::json skipped = nlohmann::json::array();
+        for (const auto& e : plan.skipped) {
+            skipped.push_back({{"file", e.file}, {"error", e.describe()}});
+            std::cerr << "warning: not synced: " << e.message() << '\n';
+        }
+        jd["skipped"] = skipped;
+        if (!m_json) {
+            std::cout << (plan.empty() ? "Already in sync: " : m_dryRun ? "Would rewrite in " : "Rewriting in ") << dir
+                      << (plan.empty() ? "\n" : ":\n");
+            for (const auto& f : plan.files) {
+                std::cout << "  " << f.file << " (" << f.edits << " string" << (f.edits == 1 ? "" : "s")
+                          << (f.whole ? ", legacy format: the whole file is rewritten, " + humanSize(f.bytesToWrite()) + "; the original is kept for undo" : std::string()) << ")\n";
+                for (const auto& c : f.changes)
+                    std::cout << "      " << c.field << ": " << c.from << " → " << c.to << '\n';
+            }
+        }
+        return jd;
+    }
+
+    /// Sync on S3: each checkpoint replaced by a multipart upload that copies its unchanged bytes server-side.
+    int runS3(remote::S3Store& store, const FolderResult& r)
+    {
+        std::set<std::string> dirs;
+        for (const auto& g : r.ranking.groups)
+            if (g.stateKey.rfind("filename:", 0) != 0)
+                dirs.insert(g.directory);
+        nlohmann::json out{{"folder", r.ranking.folder}, {"rebase", m_rebase}, {"applied", !m_dryRun}};
+        nlohmann::json jdirs = nlohmann::json::array();
+        bool failed = false;
+        remote::S3RenameExecutor lister(store);
+        for (const auto& dir : dirs) {
+            const std::string where = store.location() + (dir.empty() ? "" : "/" + dir);
+            auto present = lister.objectsIn(dir);
+            if (!present) {
+                std::cerr << "error: " << present.error().message() << '\n';
+                failed = true;
+                continue;
+            }
+            std::map<std::string, remote::RemoteObject> objects;
+            for (const auto& o : *present)
+                objects[o.rel] = o;
+            sync::SyncConfig sc;
+            sc.rebase = m_rebase;
+            const auto plan = remote::planS3Sync(store, dir, objects, sc);
+            nlohmann::json jd = describe(plan, where);
+            if (!m_dryRun && !plan.empty()) {
+                remote::S3SyncExecutor ex(store);
+                auto rep = ex.apply(dir, plan, objects, {}, m_rebase);
+                if (!rep) {
+                    std::cerr << "error: " << rep.error().message() << '\n';
+                    failed = true;
+                    continue;
+                }
+                jd["journal"] = rep->journalId;
+                jd["bytes_written"] = rep->bytesWritten;
+                if (!m_json)
+                    std::cout << "  " << rep->files << " object(s) rewritten, " << rep->bytesWritten
+                              << " bytes uploaded (journal " << rep->journalId << "; undo with `podium-cli undo " << m_args.folder << "`)\n";
+            }
+            jdirs.push_back(std::move(jd));
+        }
+        out["directories"] = jdirs;
+        if (m_json)
+            printJson(std::cout, out);
+        else if (dirs.empty())
+            std::cout << "No checkpoint with ModelCheckpoint state in " << m_args.folder << ".\n";
+        return failed ? Failed : Ok;
+    }
+
     FolderArgs m_args;
     bool m_rebase = false, m_dryRun = false, m_json = false;
 };
@@ -345,11 +548,16 @@ public:
     void setup(CLI::App& app) override
     {
         sub = app.add_subcommand("recover", "Complete (or --rollback) a rename or sync that was interrupted");
-        sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+        sub->add_option("folder", m_args.folder, "Checkpoint folder, or an S3 location (s3://bucket/prefix)")->required()
+            ->check(existingOrRemote(true));
         sub->add_flag("--rollback", m_rollback, "Put every file back under its old name instead");
+        m_args.remote.add(sub);
     }
     int run() override
     {
+        if (m_args.isRemote())
+            return runS3();
+        const std::string& m_folder = m_args.folder;
         bool any = false;
         for (const auto& d : journalDirs(m_folder)) {
             auto r = sync::recoverAny(fs::FileSystem::real(), d, m_rollback);
@@ -368,7 +576,34 @@ public:
     }
 
 private:
-    std::string m_folder;
+    int runS3()
+    {
+        auto* s3 = s3Store(m_args);
+        if (!s3)
+            return Failed;
+        auto dirs = s3JournalDirs(*s3);
+        if (!dirs) {
+            std::cerr << "error: " << dirs.error().message() << '\n';
+            return Failed;
+        }
+        bool any = false;
+        for (const auto& d : *dirs) {
+            auto r = remote::recoverAnyS3(*s3, d, m_rollback);
+            if (!r && r.error().code == ErrorCode::NothingToUndo)
+                continue;
+            any = true;
+            if (!r) {
+                std::cerr << "error: " << r.error().message() << '\n';
+                return Failed;
+            }
+            std::cout << "In " << s3->location() << (d.empty() ? "" : "/" + d) << ": " << *r << ".\n";
+        }
+        if (!any)
+            std::cout << "No interrupted rename in " << s3->location() << ".\n";
+        return Ok;
+    }
+
+    FolderArgs m_args;
     bool m_rollback = false;
 };
 

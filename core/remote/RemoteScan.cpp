@@ -3,6 +3,7 @@
 
 #include "fs/FileSystem.h"
 #include "remote/RemoteSource.h"
+#include "remote/S3Store.h"
 
 #include <algorithm>
 #include <atomic>
@@ -204,6 +205,11 @@ Status mirrorTreeFiles(RemoteStore& store, const RemoteScan& scan, const std::st
             if (o.rel.find('/') == std::string::npos && isTreeFile(o.rel))
                 wanted.insert(o.rel);
     }
+    // Podium's rename histories (<dir>/.podium/history/<id>.json): the ranking maps embedded names through them
+    for (const auto& o : scan.objects)
+        if (o.rel.ends_with(".json") && parentOf(o.rel).ends_with(".podium/history") &&
+            (parentOf(o.rel) == ".podium/history" || parentOf(o.rel).ends_with("/.podium/history")))
+            wanted.insert(o.rel);
     std::vector<const RemoteObject*> todo;
     for (const auto& o : scan.objects)
         if (wanted.count(o.rel) && o.size <= maxBytes)
@@ -239,6 +245,20 @@ Status mirrorTreeFiles(RemoteStore& store, const RemoteScan& scan, const std::st
     if (firstError)
         return std::move(*firstError);
     return {};
+}
+
+Status mirrorHistories(RemoteStore& store, const std::string& dir, const std::string& local)
+{
+    auto* s3 = dynamic_cast<S3Store*>(&store);
+    if (!s3)
+        return {};
+    const std::string history = (dir.empty() ? "" : dir + "/") + ".podium/history/";
+    auto listed = s3->listUnder(history, false);
+    if (!listed)
+        return std::move(listed).error();
+    RemoteScan view;
+    view.objects = std::move(*listed);
+    return mirrorTreeFiles(store, view, local);
 }
 
 Status mirrorLogs(RemoteStore& store, const std::string& dir)

@@ -40,6 +40,11 @@ checkpoint::Judged readRemote(RemoteStore& store, const RemoteObject& object, co
 Status mirrorTreeFiles(RemoteStore& store, const RemoteScan& scan, const std::string& dir,
                        std::uint64_t maxBytes = 256ull << 20);
 
+/// Copies the rename history of the directory `dir` (relative to the location) — `<dir>/.podium/history/*.json`
+/// — into the same place under `local` (a recursive scan's mirrorTreeFiles copies every directory's). Nothing
+/// for locations that have none (HTTP). Errors: the listing's.
+Status mirrorHistories(RemoteStore& store, const std::string& dir, const std::string& local);
+
 /// Lists the whole location and copies its log files (metrics.csv, event files, hparams.yaml, config.yaml,
 /// .hydra/) into `dir` — the `metrics` verb's view of a remote run. Errors: the listing's.
 Status mirrorLogs(RemoteStore& store, const std::string& dir);

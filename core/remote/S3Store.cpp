@@ -5,6 +5,8 @@
 
 #include <expat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -19,6 +21,7 @@ struct XmlCollector {
     ListPage page;
     RemoteObject current;
     std::string errorCode, errorMessage;
+    std::string uploadId, resultEtag; ///< of multipart and copy answers
 
     static void start(void* user, const XML_Char* name, const XML_Char**)
     {
@@ -49,6 +52,10 @@ struct XmlCollector {
             c->page.truncated = c->text == "true";
         } else if (p.size() == 2 && p[1] == "NextContinuationToken") {
             c->page.nextToken = c->text;
+        } else if (p.size() == 2 && p[1] == "UploadId") {
+            c->uploadId = c->text;
+        } else if (p.size() == 2 && p[1] == "ETag") { // CopyObjectResult, CopyPartResult, CompleteMultipartUploadResult
+            c->resultEtag = c->text;
         } else if (p.size() == 2 && p[0] == "Error" && p[1] == "Code") {
             c->errorCode = c->text;
         } else if (p.size() == 2 && p[0] == "Error" && p[1] == "Message") {
@@ -171,18 +178,24 @@ HttpRequest S3Store::get(const RemoteObject& object, std::optional<std::pair<std
 
 Result<std::vector<RemoteObject>> S3Store::list(bool recursive)
 {
+    return listUnder("", recursive);
+}
+
+Result<std::vector<RemoteObject>> S3Store::listUnder(const std::string& relPrefix, bool recursive)
+{
     std::vector<RemoteObject> out;
     std::string token;
+    const std::string listed = m_prefix + relPrefix;
     for (;;) {
         std::map<std::string, std::string> q{{"list-type", "2"}};
-        if (!m_prefix.empty())
-            q["prefix"] = m_prefix;
+        if (!listed.empty())
+            q["prefix"] = listed;
         if (!recursive)
             q["delimiter"] = "/";
         if (!token.empty())
             q["continuation-token"] = token;
         auto resp = m_http.perform(request("GET", "", q));
-        const std::string url = "s3://" + m_bucket + "/" + m_prefix;
+        const std::string url = "s3://" + m_bucket + "/" + listed;
         if (!resp)
             return std::move(resp).error();
         if (resp->status != 200)
@@ -240,6 +253,286 @@ Error S3Store::statusError(const HttpResponse& response, const std::string& url,
         e.detail += " (" + server + ")";
     if (response.status == 403 || response.status == 400 || response.status == 401)
         e.detail += "; credentials: " + m_config.describe();
+    return e;
+}
+
+} // namespace podium::remote
+
+// ------------------------------------------------------------------------------------------------ writes
+
+namespace podium::remote {
+
+PartPlan planParts(const std::vector<Segment>& given, const S3Limits& limits)
+{
+    // adjacent pieces of the same kind joined, empty ones dropped
+    std::vector<Segment> segs;
+    for (const auto& s : given) {
+        if (s.size() == 0)
+            continue;
+        if (!segs.empty() && !s.copied() && !segs.back().copied())
+            segs.back().bytes.insert(segs.back().bytes.end(), s.bytes.begin(), s.bytes.end());
+        else if (!segs.empty() && s.copied() && segs.back().copied() && segs.back().to == s.from)
+            segs.back().to = s.to;
+        else
+            segs.push_back(s);
+    }
+    PartPlan plan;
+    std::uint64_t total = 0;
+    for (const auto& s : segs)
+        total += s.size();
+    auto account = [&](const PartPlan::Part& p) {
+        for (const auto& piece : p.pieces)
+            if (!p.copy) {
+                plan.uploadBytes += piece.size();
+                if (piece.copied())
+                    plan.readBytes += piece.size();
+            }
+    };
+    if (total < limits.partMin) { // too small for a multipart upload: one PUT
+        plan.wholePut = true;
+        plan.parts.push_back({segs, false});
+        account(plan.parts.back());
+        return plan;
+    }
+    PartPlan::Part pending;
+    std::uint64_t pendingSize = 0;
+    auto flush = [&] {
+        if (pending.pieces.empty())
+            return;
+        account(pending);
+        plan.parts.push_back(std::move(pending));
+        pending = {};
+        pendingSize = 0;
+    };
+    for (std::size_t i = 0; i < segs.size(); ++i) {
+        const Segment& s = segs[i];
+        const bool last = i + 1 == segs.size();
+        if (!s.copied()) {
+            pending.pieces.push_back(s);
+            pendingSize += s.size();
+            continue;
+        }
+        std::uint64_t a = s.from;
+        if (pendingSize > 0 && pendingSize < limits.partMin) { // pad the uploaded part with source bytes
+            const std::uint64_t take = std::min(limits.partMin - pendingSize, s.to - a);
+            pending.pieces.push_back(Segment{a, a + take, {}});
+            pendingSize += take;
+            a += take;
+        }
+        if (a == s.to)
+            continue;
+        if (pendingSize >= limits.partMin)
+            flush();
+        const std::uint64_t len = s.to - a;
+        if (len < limits.partMin && !(last && pending.pieces.empty())) { // too short to be a part: read it
+            pending.pieces.push_back(Segment{a, s.to, {}});
+            pendingSize += len;
+            continue;
+        }
+        flush();
+        // copy parts of about equal size, none above copyPart (so each is >= partMin when len >= partMin)
+        const std::uint64_t n = std::max<std::uint64_t>(1, (len + limits.copyPart - 1) / limits.copyPart);
+        for (std::uint64_t k = 0; k < n; ++k) {
+            const std::uint64_t from = a + len * k / n, to = a + len * (k + 1) / n;
+            plan.parts.push_back({{Segment{from, to, {}}}, true});
+        }
+    }
+    flush();
+    return plan;
+}
+
+std::string S3Store::copySource(const std::string& rel) const
+{
+    // x-amz-copy-source is "/bucket/key", URL-encoded. Characters S3 decodes the same either way ('/', '=',
+    // the unreserved ones) stay raw: s3rver 5 looks the raw header value up and answers 404 to an encoded one.
+    const std::string key = m_prefix + rel;
+    std::string out = "/" + m_bucket + "/";
+    static const char* hex = "0123456789ABCDEF";
+    for (const unsigned char c : key) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~' || c == '/' || c == '=')
+            out.push_back(static_cast<char>(c));
+        else {
+            out.push_back('%');
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        }
+    }
+    return out;
+}
+
+namespace {
+
+/// The ETag of a copy/complete answer, or the error S3 can send inside a 200 answer.
+Result<std::string> resultEtag(const HttpResponse& resp, const std::string& url, const std::string& what)
+{
+    auto c = parseXml(resp.text());
+    if (!c)
+        return std::move(c).error().inFile(url);
+    if (!c->errorCode.empty())
+        return Error(ErrorCode::RemoteHttpStatus, what + ": the server answered 200 with an error: " + c->errorCode + " " +
+                                                      c->errorMessage).inFile(url);
+    if (c->resultEtag.empty())
+        return Error(ErrorCode::RemoteBadListing, what + ": the answer names no ETag").inFile(url);
+    return c->resultEtag;
+}
+
+} // namespace
+
+Result<std::string> S3Store::copy(const std::string& fromRel, const std::string& toRel, std::uint64_t size, const std::string& ifMatch)
+{
+    const std::string url = "s3://" + m_bucket + "/" + m_prefix + toRel;
+    if (size > m_limits.copyMax) {
+        const PartPlan plan = planParts({Segment{0, size, {}}}, m_limits);
+        return multipart(m_prefix + toRel, plan.parts, fromRel, ifMatch, nullptr);
+    }
+    HttpRequest r = request("PUT", m_prefix + toRel);
+    r.headers.push_back("x-amz-copy-source: " + copySource(fromRel));
+    if (!ifMatch.empty())
+        r.headers.push_back("x-amz-copy-source-if-match: " + ifMatch);
+    auto resp = m_http.perform(r);
+    if (!resp)
+        return std::move(resp).error();
+    if (resp->status == 412)
+        return Error(ErrorCode::RemoteNotConfirmed, "'" + fromRel + "' changed since it was read (its ETag is no longer " + ifMatch +
+                                                        "); nothing was copied").inFile(url);
+    if (resp->status != 200)
+        return statusError(*resp, url, "copying '" + fromRel + "' here");
+    return resultEtag(*resp, url, "copying '" + fromRel + "'");
+}
+
+Status S3Store::remove(const std::string& rel)
+{
+    const std::string url = "s3://" + m_bucket + "/" + m_prefix + rel;
+    auto resp = m_http.perform(request("DELETE", m_prefix + rel));
+    if (!resp)
+        return std::move(resp).error();
+    if (resp->status != 204 && resp->status != 200 && resp->status != 404)
+        return statusError(*resp, url, "deleting");
+    return {};
+}
+
+Result<std::vector<std::uint8_t>> S3Store::readRange(const std::string& rel, std::uint64_t from, std::uint64_t to)
+{
+    if (to <= from)
+        return std::vector<std::uint8_t>{};
+    RemoteObject o;
+    o.rel = rel;
+    o.url = "s3://" + m_bucket + "/" + m_prefix + rel;
+    auto resp = m_http.perform(get(o, std::make_pair(from, to - 1)));
+    if (!resp)
+        return std::move(resp).error();
+    if (resp->status != 206)
+        return statusError(*resp, o.url, "reading bytes " + std::to_string(from) + "-" + std::to_string(to - 1));
+    if (resp->body.size() != to - from)
+        return Error(ErrorCode::IoReadFailed, "asked for " + std::to_string(to - from) + " bytes, the server sent " +
+                                                  std::to_string(resp->body.size()), from).inFile(o.url);
+    return std::move(resp->body);
+}
+
+Result<std::string> S3Store::writeSpliced(const std::string& rel, const std::string& sourceRel, const std::string& sourceEtag,
+                                          const std::vector<Segment>& segments, std::uint64_t* uploaded)
+{
+    const PartPlan plan = planParts(segments, m_limits);
+    if (!plan.wholePut)
+        return multipart(m_prefix + rel, plan.parts, sourceRel, sourceEtag, uploaded);
+    std::string body;
+    for (const auto& piece : plan.parts.front().pieces) {
+        if (!piece.copied()) {
+            body.append(reinterpret_cast<const char*>(piece.bytes.data()), piece.bytes.size());
+            continue;
+        }
+        auto bytes = readRange(sourceRel, piece.from, piece.to);
+        if (!bytes)
+            return std::move(bytes).error();
+        body.append(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+    }
+    const std::string url = "s3://" + m_bucket + "/" + m_prefix + rel;
+    const std::size_t n = body.size();
+    auto resp = m_http.perform(request("PUT", m_prefix + rel, {}, std::move(body)));
+    if (!resp)
+        return std::move(resp).error();
+    if (resp->status != 200)
+        return statusError(*resp, url, "writing");
+    if (uploaded)
+        *uploaded += n;
+    return resp->header("etag");
+}
+
+Result<std::string> S3Store::multipart(const std::string& key, const std::vector<PartPlan::Part>& parts,
+                                       const std::string& sourceRel, const std::string& sourceEtag, std::uint64_t* uploaded)
+{
+    const std::string url = "s3://" + m_bucket + "/" + key;
+    auto started = m_http.perform(request("POST", key, {{"uploads", ""}}));
+    if (!started)
+        return std::move(started).error();
+    if (started->status != 200)
+        return statusError(*started, url, "starting a multipart upload");
+    auto info = parseXml(started->text());
+    if (!info || info->uploadId.empty())
+        return Error(ErrorCode::RemoteBadListing, "the multipart upload's answer names no UploadId").inFile(url);
+    const std::string uploadId = info->uploadId;
+    auto abort = [&](Error e) -> Error {
+        // S3 keeps the parts of an upload never completed nor aborted (and bills them); s3rver answers 405
+        // here, which is why a failure of the abort is not reported over the error that caused it.
+        (void)m_http.perform(request("DELETE", key, {{"uploadId", uploadId}}));
+        return e;
+    };
+    std::string complete = "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">";
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+        const auto& part = parts[i];
+        const std::string number = std::to_string(i + 1);
+        std::string etag;
+        if (part.copy) {
+            const auto& r = part.pieces.front();
+            HttpRequest q = request("PUT", key, {{"partNumber", number}, {"uploadId", uploadId}});
+            q.headers.push_back("x-amz-copy-source: " + copySource(sourceRel));
+            q.headers.push_back("x-amz-copy-source-range: bytes=" + std::to_string(r.from) + "-" + std::to_string(r.to - 1));
+            if (!sourceEtag.empty())
+                q.headers.push_back("x-amz-copy-source-if-match: " + sourceEtag);
+            auto resp = m_http.perform(q);
+            if (!resp)
+                return abort(std::move(resp).error());
+            if (resp->status == 412)
+                return abort(Error(ErrorCode::RemoteNotConfirmed, "'" + sourceRel + "' changed since it was read; nothing was written").inFile(url));
+            if (resp->status != 200)
+                return abort(statusError(*resp, url, "copying part " + number));
+            auto e = resultEtag(*resp, url, "copying part " + number);
+            if (!e)
+                return abort(std::move(e).error());
+            etag = *e;
+        } else {
+            std::string body;
+            for (const auto& piece : part.pieces) {
+                if (!piece.copied()) {
+                    body.append(reinterpret_cast<const char*>(piece.bytes.data()), piece.bytes.size());
+                    continue;
+                }
+                auto bytes = readRange(sourceRel, piece.from, piece.to);
+                if (!bytes)
+                    return abort(std::move(bytes).error());
+                body.append(reinterpret_cast<const char*>(bytes->data()), bytes->size());
+            }
+            const std::size_t n = body.size();
+            auto resp = m_http.perform(request("PUT", key, {{"partNumber", number}, {"uploadId", uploadId}}, std::move(body)));
+            if (!resp)
+                return abort(std::move(resp).error());
+            if (resp->status != 200)
+                return abort(statusError(*resp, url, "uploading part " + number));
+            etag = resp->header("etag");
+            if (uploaded)
+                *uploaded += n;
+        }
+        complete += "<Part><PartNumber>" + number + "</PartNumber><ETag>" + etag + "</ETag></Part>";
+    }
+    complete += "</CompleteMultipartUpload>";
+    auto done = m_http.perform(request("POST", key, {{"uploadId", uploadId}}, complete));
+    if (!done)
+        return abort(std::move(done).error());
+    if (done->status != 200)
+        return abort(statusError(*done, url, "completing the multipart upload"));
+    auto e = resultEtag(*done, url, "completing the multipart upload");
+    if (!e)
+        return abort(std::move(e).error());
     return e;
 }
 

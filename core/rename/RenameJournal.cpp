@@ -57,10 +57,13 @@ json Journal::toJson() const
     j["undoes"] = undoes.empty() ? json(nullptr) : json(undoes);
     j["undone_by"] = undoneBy.empty() ? json(nullptr) : json(undoneBy);
     json ms = json::array();
-    for (const auto& m : moves)
+    for (const auto& m : moves) {
         ms.push_back({{"from", m.from}, {"to", m.to}, {"rank", m.rank},
                       {"identity", {{"device", m.identity.device}, {"inode", m.identity.inode},
                                     {"size", m.identity.size}, {"mtime_ns", m.identity.mtimeNs}}}});
+        if (!m.etag.empty())
+            ms.back()["etag"] = m.etag;
+    }
     j["moves"] = std::move(ms);
     json ss = json::array();
     for (const auto& s : steps)
@@ -69,11 +72,14 @@ json Journal::toJson() const
     j["completed"] = completed;
     if (!rewrites.empty() || kind == "sync" || kind == "unsync") {
         json rs = json::array();
-        for (const auto& w : rewrites)
+        for (const auto& w : rewrites) {
             rs.push_back({{"file", w.file}, {"keep", w.keep}, {"old_size", w.oldSize}, {"new_size", w.newSize},
                           {"old_tail", w.oldTail}, {"new_tail", w.newTail}, {"edits", w.edits}, {"whole", w.whole},
                           {"identity", {{"device", w.identity.device}, {"inode", w.identity.inode},
                                         {"size", w.identity.size}, {"mtime_ns", w.identity.mtimeNs}}}});
+            if (!w.etag.empty())
+                rs.back()["etag"] = w.etag;
+        }
         j["rewrites"] = std::move(rs);
         j["paired_with"] = pairedWith.empty() ? json(nullptr) : json(pairedWith);
         j["rebased"] = rebased;
@@ -102,6 +108,7 @@ Result<Journal> Journal::fromJson(const json& j, const std::string& file)
             jm.rank = m.value("rank", 0);
             const auto& id = m.at("identity");
             jm.identity = {id.at("device"), id.at("inode"), id.at("size"), id.at("mtime_ns")};
+            jm.etag = m.value("etag", "");
             r.moves.push_back(std::move(jm));
         }
         for (const auto& s : j.at("steps")) {
@@ -125,6 +132,7 @@ Result<Journal> Journal::fromJson(const json& j, const std::string& file)
                 jw.whole = w.value("whole", false);
                 const auto& id = w.at("identity");
                 jw.identity = {id.at("device"), id.at("inode"), id.at("size"), id.at("mtime_ns")};
+                jw.etag = w.value("etag", "");
                 r.rewrites.push_back(std::move(jw));
             }
         if (j.contains("paired_with") && j["paired_with"].is_string()) r.pairedWith = j["paired_with"];

@@ -23,6 +23,7 @@ struct JournalMove {
     std::string to;
     int rank = 0;
     ranking::FileIdentity identity;
+    std::string etag;               ///< on S3: the object's ETag (its identity; a server-side copy keeps it)
 };
 
 /// One checkpoint whose embedded state a "sync" journal rewrites: the file keeps its first `keep` bytes; the
@@ -40,6 +41,7 @@ struct JournalRewrite {
     /// A whole-file rewrite (the legacy format): oldTail/newTail are then complete copies — a hard link to the
     /// original and the rewritten file — installed by link + rename; the file's inode changes.
     bool whole = false;
+    std::string etag;               ///< on S3: the object's ETag before the rewrite
 };
 
 struct Journal {

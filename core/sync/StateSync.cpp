@@ -50,20 +50,29 @@ Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config)
     auto src = fs::FileSource::open(path);
     if (!src)
         return std::move(src).error();
-    auto tf = checkpoint::TorchFile::open(**src);
-    if (!tf)
-        return std::move(tf).error();
     auto id = ranking::identityOf(path);
     if (!id)
         return std::move(id).error();
+    return planSourceSync(**src, fsys::path(path).filename().string(), *id,
+                          fsys::absolute(path).parent_path().lexically_normal().string(), config);
+}
+
+Result<FileSync> planSourceSync(ByteSource& source, const std::string& file, const ranking::FileIdentity& identity,
+                                const std::string& directory, const SyncConfig& config)
+{
+    const std::string path = source.name();
+    auto tf = checkpoint::TorchFile::open(source);
+    if (!tf)
+        return std::move(tf).error();
+    const auto* id = &identity;
     FileSync out;
-    out.file = fsys::path(path).filename().string();
-    out.identity = *id;
+    out.file = file;
+    out.identity = identity;
     const pickle::Document& doc = (*tf)->document();
     const Value* callbacks = doc.root ? doc.root->get("callbacks") : nullptr;
     if (!callbacks || !callbacks->isDictLike())
         return out; // weights-only or not Lightning: nothing embedded to sync
-    const std::string here = fsys::absolute(path).parent_path().lexically_normal().string();
+    const std::string& here = directory;
     pickle::StringEdits edits;
     pickle::KeyedEdits keyed;
     for (const auto& e : callbacks->entries()) {

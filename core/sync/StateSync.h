@@ -18,6 +18,7 @@
 #pragma once
 
 #include "fs/FileSystem.h"
+#include "util/ByteSource.h"
 #include "rename/RenameJournal.h"
 #include "zip/ZipRewrite.h"
 
@@ -74,6 +75,10 @@ SyncPlan planSync(const std::string& dirAbs, const SyncConfig& config);
 
 /// The same for one file (for tests and the fuzz target). Errors: the reader's.
 Result<FileSync> planFileSync(const std::string& path, const SyncConfig& config);
+/// The same for any byte source (a remote object): `file` its name in `directory`, the location a rebase
+/// writes (an absolute path, or an s3:// URL as Lightning's fsspec dirpaths are).
+Result<FileSync> planSourceSync(ByteSource& source, const std::string& file, const ranking::FileIdentity& identity,
+                                const std::string& directory, const SyncConfig& config);
 
 struct SyncReport {
     std::string journalId;

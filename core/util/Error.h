@@ -97,7 +97,9 @@ namespace podium {
     X(RemoteForbidden)                                                                                        \
     X(RemoteNotFound)                                                                                         \
     X(RemoteNoRanges)                                                                                         \
-    X(RemoteBadListing)
+    X(RemoteBadListing)                                                                                       \
+    X(RemoteNotConfirmed)                                                                                     \
+    X(RemoteTaken)
 
 enum class ErrorCode : std::uint16_t {
 #define PODIUM_ENUM_ENTRY(name) name,
