@@ -188,8 +188,15 @@ Result<rename::RecoveryReport> S3RenameExecutor::recover(const std::string& dir,
     for (std::size_t i = 0; i < j.steps.size(); ++i) {
         auto st = stateOf(dir, j.steps[i], j.moves[j.steps[i].move]);
         if (st == StepState::Unknown) {
+            // an earlier step has not carried this object here yet (a temporary's second step): not done
+            for (std::size_t k = i; k-- > 0;)
+                if (j.steps[k].move == j.steps[i].move) {
+                    if (state[k] == StepState::NotDone || state[k] == StepState::Copied)
+                        st = StepState::NotDone;
+                    break;
+                }
             // a later step may already have carried this object on: then this one is done too
-            for (std::size_t k = i + 1; k < j.steps.size(); ++k)
+            for (std::size_t k = i + 1; st == StepState::Unknown && k < j.steps.size(); ++k)
                 if (j.steps[k].move == j.steps[i].move) {
                     const auto later = stateOf(dir, j.steps[k], j.moves[j.steps[k].move]);
                     if (later == StepState::Done || later == StepState::Copied)
