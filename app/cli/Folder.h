@@ -19,6 +19,7 @@ struct FolderResult {
     runs::RunTree runs;                          ///< the runs of the tree (groups know theirs)
     std::map<std::string, ranking::MetricTable> metricsByRun; ///< each run's own logs, by run name
     bool remote = false;           ///< the folder is a URL (s3://, http(s)://)
+    std::string localMirror;       ///< remote: the local copy of the tree's logs, histories and pins
     std::uint64_t bytesFetched = 0; ///< remote: body bytes received
     std::uint64_t requests = 0;     ///< remote: requests made
 };

@@ -4,6 +4,9 @@
 
 #include "cli/Folder.h"
 #include "manifest/Pinning.h"
+#include "remote/S3RenameExecutor.h"
+#include "remote/S3SyncExecutor.h"
+#include "rename/RenameJournal.h"
 #include "sync/StateSync.h"
 #include "util/Sha256.h"
 
@@ -21,14 +24,19 @@ public:
     void setup(CLI::App& app) override
     {
         sub = app.add_subcommand("pin", "Pin a checkpoint as the best: a link (default best.ckpt) beside it, recorded in the manifest");
-        sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+        sub->add_option("folder", m_args.folder, "Checkpoint folder, or an S3 location (s3://bucket/prefix)")->required()
+            ->check(existingOrRemote(true));
         sub->add_option("file", m_file, "The checkpoint to pin (relative to the folder, or a path)")->required();
         sub->add_option("--link", m_link, "Name of the link")->default_str("best.ckpt");
         sub->add_flag("--sync-state", m_sync, "Also set best_model_path inside the checkpoints of its directory, so "
                                               "Lightning's ckpt_path=\"best\" loads the pinned file (undo restores the bytes)");
+        m_args.remote.add(sub);
     }
     int run() override
     {
+        if (m_args.isRemote())
+            return runS3();
+        const std::string& m_folder = m_args.folder;
         if (reportInterrupted(m_folder, std::cerr))
             return Interrupted;
         // FILE relative to the folder first, then as given
@@ -61,7 +69,71 @@ public:
     }
 
 private:
-    std::string m_folder, m_file, m_link = "best.ckpt";
+    /// On S3 there are no links: the pin is the record `<dir>/.podium/pin.json` naming the object (what the
+    /// manifest reports), and with --sync-state best_model_path inside the directory's checkpoints.
+    int runS3()
+    {
+        auto store = m_args.remote.store(m_args.folder);
+        auto* s3 = store ? dynamic_cast<remote::S3Store*>(*store) : nullptr;
+        if (!s3) {
+            std::cerr << "error: " << (store ? m_args.folder + ": an HTTP location is read-only (pinning needs S3)" : store.error().message()) << '\n';
+            return Failed;
+        }
+        std::string rel = m_file;
+        if (rel.starts_with(s3->location() + "/"))
+            rel = rel.substr(s3->location().size() + 1);
+        auto object = s3->object(rel);
+        if (!object) {
+            std::cerr << "error: " << object.error().message() << '\n';
+            return Failed;
+        }
+        const auto slash = rel.rfind('/');
+        const std::string dir = slash == std::string::npos ? "" : rel.substr(0, slash);
+        const std::string name = rel.substr(slash == std::string::npos ? 0 : slash + 1);
+        remote::S3Journal journal(*s3, dir);
+        if (auto st = journal.pull(); !st) {
+            std::cerr << "error: " << st.error().message() << '\n';
+            return Failed;
+        }
+        if (auto open = rename::readInterrupted(journal.localDir()); open && *open) {
+            std::cerr << "warning: an interrupted rename (" << (*open)->id << ") is pending in " << journal.url()
+                      << ": run `podium-cli recover " << m_args.folder << "` first\n";
+            return Interrupted;
+        }
+        const nlohmann::json record{{"file", name}, {"link", nullptr}, {"pinned_at", rename::nowIso8601()}};
+        if (auto st = journal.putFile(".podium/pin.json", record.dump(2)); !st) {
+            std::cerr << "error: " << st.error().message() << '\n';
+            return Failed;
+        }
+        std::cout << "Pinned " << object->url << " (recorded in " << journal.url() << "/.podium/pin.json; S3 has no links)\n";
+        if (!m_sync)
+            return Ok;
+        remote::S3RenameExecutor lister(*s3);
+        auto present = lister.objectsIn(dir);
+        if (!present) {
+            std::cerr << "error: " << present.error().message() << '\n';
+            return Failed;
+        }
+        std::map<std::string, remote::RemoteObject> objects;
+        for (const auto& o : *present)
+            objects[o.rel] = o;
+        sync::SyncConfig sc;
+        sc.bestModelFile = name;
+        const auto plan = remote::planS3Sync(*s3, dir, objects, sc);
+        for (const auto& e : plan.skipped)
+            std::cerr << "warning: not synced: " << e.message() << '\n';
+        auto rep = remote::S3SyncExecutor(*s3).apply(dir, plan, objects);
+        if (!rep) {
+            std::cerr << "error: pinned, but best_model_path was not rewritten: " << rep.error().message() << '\n';
+            return Failed;
+        }
+        std::cout << "best_model_path now names it in " << rep->files << " checkpoint(s), " << rep->bytesWritten
+                  << " bytes uploaded (undo with `podium-cli undo " << m_args.folder << "`).\n";
+        return Ok;
+    }
+
+    FolderArgs m_args;
+    std::string m_file, m_link = "best.ckpt";
     bool m_sync = false;
 };
 
@@ -70,10 +142,14 @@ public:
     void setup(CLI::App& app) override
     {
         sub = app.add_subcommand("unpin", "Remove the pin (its link and its record)");
-        sub->add_option("folder", m_folder, "Checkpoint folder")->required()->check(CLI::ExistingDirectory);
+        sub->add_option("folder", m_args.folder, "Checkpoint folder, or an S3 location")->required()->check(existingOrRemote(true));
+        m_args.remote.add(sub);
     }
     int run() override
     {
+        if (m_args.isRemote())
+            return runS3();
+        const std::string& m_folder = m_args.folder;
         // the pin lives in the directory of the pinned file: the folder or one below it
         std::vector<std::string> dirs{m_folder};
         std::error_code ec;
@@ -95,7 +171,39 @@ public:
     }
 
 private:
-    std::string m_folder;
+    int runS3()
+    {
+        auto store = m_args.remote.store(m_args.folder);
+        auto* s3 = store ? dynamic_cast<remote::S3Store*>(*store) : nullptr;
+        if (!s3) {
+            std::cerr << "error: " << (store ? m_args.folder + ": an HTTP location is read-only" : store.error().message()) << '\n';
+            return Failed;
+        }
+        auto listed = s3->list(true);
+        if (!listed) {
+            std::cerr << "error: " << listed.error().message() << '\n';
+            return Failed;
+        }
+        for (const auto& o : *listed) {
+            if (o.rel != ".podium/pin.json" && !o.rel.ends_with("/.podium/pin.json"))
+                continue;
+            const std::string dir = o.rel.size() > 17 ? o.rel.substr(0, o.rel.size() - 17) : "";
+            remote::S3Journal journal(*s3, dir);
+            if (auto st = s3->remove(o.rel); !st) {
+                std::cerr << "error: " << st.error().message() << '\n';
+                return Failed;
+            }
+            (void)journal.pull();
+            std::error_code ec;
+            std::filesystem::remove(manifest::pinPath(journal.localDir()), ec);
+            std::cout << "Unpinned in " << journal.url() << "\n";
+            return Ok;
+        }
+        std::cerr << "error: nothing is pinned in " << m_args.folder << "\n";
+        return Failed;
+    }
+
+    FolderArgs m_args;
 };
 
 class ManifestCommand : public Command {
@@ -125,8 +233,14 @@ public:
         manifest::ManifestInput in;
         in.ranking = &r->ranking;
         in.scan = &r->scan;
-        if (!r->remote) // rename history and pin records live beside checkpoints on disk
+        if (!r->remote) { // rename history and pin records live beside checkpoints on disk
             manifest::readFolderRecords(in, r->scan);
+        } else if (!r->localMirror.empty()) { // on S3 in the bucket: the scan copied them
+            ranking::ScanResult mirrored;
+            mirrored.folder = r->localMirror;
+            mirrored.files = r->scan.files;
+            manifest::readFolderRecords(in, mirrored);
+        }
         {
             std::vector<metrics::MetricLog> logs;
             for (const auto& run : r->runs.runs)

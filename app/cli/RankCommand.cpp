@@ -347,6 +347,7 @@ Result<FolderResult> FolderArgs::runRemote(bool full) const
     }
     out.runs.folder = url;
     runs::assignRuns(out.ranking, out.runs);
+    out.localMirror = *scratch;
     out.bytesFetched = rs.http().bodyBytes();
     out.requests = rs.http().requests();
     if (std::getenv("PODIUM_VERBOSE"))

@@ -72,7 +72,7 @@ json toJson(const ManifestInput& in)
     if (in.runs)
         j["runs"] = *in.runs;
     j["errors"] = ranking::errorsJson(*in.ranking);
-    j["pin"] = in.pin ? json{{"file", in.pin->file}, {"link", in.pin->link}, {"pinned_at", in.pin->pinnedAt}} : json(nullptr);
+    j["pin"] = in.pin ? json{{"file", in.pin->file}, {"link", in.pin->link.empty() ? json(nullptr) : json(in.pin->link)}, {"pinned_at", in.pin->pinnedAt}} : json(nullptr);
     json renames = json::array();
     for (const auto& [dir, h] : in.history) {
         json moves = json::array();
@@ -133,13 +133,16 @@ Result<std::optional<Pin>> readPin(const std::string& dirAbs, const std::string&
     if (!text)
         return std::move(text).error();
     const auto j = json::parse(*text, nullptr, false);
+    auto rel = [&](const std::string& name) { return dirRel.empty() ? name : dirRel + "/" + name; };
+    // on S3 (no links) the record names the pinned object itself
+    if (!j.is_discarded() && j.contains("file") && j["file"].is_string() && (!j.contains("link") || j["link"].is_null()))
+        return std::optional<Pin>(Pin{rel(j["file"]), "", j.value("pinned_at", "")});
     if (j.is_discarded() || !j.contains("link") || !j["link"].is_string())
         return Error(ErrorCode::JournalBad, "not a pin record").inFile(p);
     const std::string link = j["link"];
     // the pinned file is the link's target
     std::error_code ec;
     const std::string target = std::filesystem::read_symlink(dirAbs + "/" + link, ec).string();
-    auto rel = [&](const std::string& name) { return dirRel.empty() ? name : dirRel + "/" + name; };
     return std::optional<Pin>(Pin{ec ? std::string() : rel(target), rel(link), j.value("pinned_at", "")});
 }
 

@@ -206,9 +206,13 @@ Status mirrorTreeFiles(RemoteStore& store, const RemoteScan& scan, const std::st
                 wanted.insert(o.rel);
     }
     // Podium's rename histories (<dir>/.podium/history/<id>.json): the ranking maps embedded names through them
+    // and pins (<dir>/.podium/pin.json): the manifest reports them
+    auto isDir = [](const std::string& parent, std::string_view name) {
+        return parent == name || (parent.ends_with(name) && parent[parent.size() - name.size() - 1] == '/');
+    };
     for (const auto& o : scan.objects)
-        if (o.rel.ends_with(".json") && parentOf(o.rel).ends_with(".podium/history") &&
-            (parentOf(o.rel) == ".podium/history" || parentOf(o.rel).ends_with("/.podium/history")))
+        if ((o.rel.ends_with(".json") && isDir(parentOf(o.rel), ".podium/history")) ||
+            o.rel == ".podium/pin.json" || o.rel.ends_with("/.podium/pin.json"))
             wanted.insert(o.rel);
     std::vector<const RemoteObject*> todo;
     for (const auto& o : scan.objects)
@@ -252,8 +256,7 @@ Status mirrorHistories(RemoteStore& store, const std::string& dir, const std::st
     auto* s3 = dynamic_cast<S3Store*>(&store);
     if (!s3)
         return {};
-    const std::string history = (dir.empty() ? "" : dir + "/") + ".podium/history/";
-    auto listed = s3->listUnder(history, false);
+    auto listed = s3->listUnder((dir.empty() ? "" : dir + "/") + ".podium/", true);
     if (!listed)
         return std::move(listed).error();
     RemoteScan view;

@@ -40,8 +40,8 @@ checkpoint::Judged readRemote(RemoteStore& store, const RemoteObject& object, co
 Status mirrorTreeFiles(RemoteStore& store, const RemoteScan& scan, const std::string& dir,
                        std::uint64_t maxBytes = 256ull << 20);
 
-/// Copies the rename history of the directory `dir` (relative to the location) — `<dir>/.podium/history/*.json`
-/// — into the same place under `local` (a recursive scan's mirrorTreeFiles copies every directory's). Nothing
+/// Copies the rename history and the pin of the directory `dir` (relative to the location) —
+/// `<dir>/.podium/history/*.json`, `<dir>/.podium/pin.json` — into the same place under `local` (a recursive scan's mirrorTreeFiles copies every directory's). Nothing
 /// for locations that have none (HTTP). Errors: the listing's.
 Status mirrorHistories(RemoteStore& store, const std::string& dir, const std::string& local);
 

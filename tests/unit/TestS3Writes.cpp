@@ -259,6 +259,32 @@ private slots:
         QVERIFY2(cli({"undo", url}).exitCode == 0, "undo");
         QCOMPARE(contents(*store), before);
     }
+    void pinIsARecordAndTheEmbeddedBest()
+    {
+        const std::string local = shared() + "/fixtures/max-acc";
+        const QString url = QString::fromStdString(seed(local));
+        auto store = open(url.toStdString());
+        const auto before = contents(*store);
+        const QString worst = "checkpoints/ep02-acc0.512.ckpt";
+        const auto p = cli({"pin", url, worst, "--sync-state"});
+        QVERIFY2(p.exitCode == 0, p.err.constData());
+        // no link object: the record in the bucket, which the manifest reports
+        QVERIFY(!store->object("checkpoints/best.ckpt"));
+        const json m = cliOk({"manifest", url, "-o", "-"});
+        QCOMPARE(m["pin"]["file"], json(worst.toStdString()));
+        QVERIFY(m["pin"]["link"].is_null());
+        // ckpt_path="best" in Lightning loads best_model_path: every checkpoint of the directory names the pin
+        for (const auto& [name, bytes] : contents(*store)) {
+            if (!name.starts_with("checkpoints/"))
+                continue;
+            const json j = cliOk({"inspect", "--json", url + "/" + QString::fromStdString(name)});
+            QCOMPARE(j["callbacks"][0]["best_model_path"], json("/data/runs/max-acc/checkpoints/ep02-acc0.512.ckpt"));
+        }
+        QCOMPARE(cli({"unpin", url}).exitCode, 0);
+        QVERIFY(cliOk({"manifest", url, "-o", "-"})["pin"].is_null());
+        QCOMPARE(cli({"undo", url}).exitCode, 0);
+        QCOMPARE(contents(*store), before);
+    }
     void httpLocationsAreReadOnly()
     {
         const auto r = cli({"rename", "--apply", "https://127.0.0.1:9/x/a.ckpt"});
