@@ -182,6 +182,7 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_pins, &PinController::message, m_status, &QLabel::setText);
     connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_groups, &QComboBox::currentIndexChanged, this, &MainWindow::showGroup);
+    connect(m_runsPanel, &RunsPanel::groupByChanged, this, [this] { showGroup(m_groups->currentIndex()); });
     connect(m_runsPanel, &RunsPanel::selectionChanged, this, [this](const QStringList& runs) {
         m_selectedRuns = runs;
         fillGroups();
@@ -431,8 +432,11 @@ void MainWindow::showGroup(int)
     m_table->resizeColumnsToContents();
     QString monitor;
     const auto markers = state ? chartMarkers(*state, board ? -1 : group, m_selectedRuns, &monitor) : QVector<ChartMarker>();
+    // across runs, grouped by a parameter: each group's mean and min–max band instead of every run's curves
+    const QString by = board ? m_runsPanel->groupBy() : QString();
     if (state && state->complete)
-        m_chart->setCurves(chartCurvesFor(*state, board ? -1 : group, m_selectedRuns));
+        m_chart->setCurves(!by.isEmpty() ? groupCurvesFor(*state, by, m_selectedRuns)
+                                         : chartCurvesFor(*state, board ? -1 : group, m_selectedRuns));
     m_chart->setCheckpoints(monitor, markers);
     m_chart->select(selectedFile());
     // renames work within one directory: not on the leaderboard

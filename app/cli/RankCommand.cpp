@@ -10,6 +10,7 @@
 #include "remote/RemoteScan.h"
 #include "remote/ScratchFolder.h"
 #include "rename/RenameJournal.h"
+#include "runs/RunGroups.h"
 
 #include <set>
 
@@ -190,6 +191,30 @@ public:
                                          "runs joined), their parameters, the ones that differ, and each run's best");
         m_args.add(sub);
         sub->add_flag("--json", m_json, "JSON output");
+        sub->add_option("--group-by", m_groupBy, "Group the runs by this parameter (a sweep's lr, each seed a repetition): "
+                                                 "mean ± std of each group's best score of the monitor");
+    }
+
+    /// `--group-by`: {"param", "monitor", "mode", "groups": [{"value", "runs", "n", "best_mean", "best_std", "bests"}]}
+    nlohmann::json groupsJson(const FolderResult& r) const
+    {
+        const std::string monitor = runs::leaderboard(r.runs, r.ranking, m_args.monitor, 1).monitor;
+        const auto groups = runs::groupRunsBy(r.runs, r.ranking, m_groupBy, monitor);
+        nlohmann::json arr = nlohmann::json::array();
+        std::string mode;
+        for (const auto& g : groups) {
+            nlohmann::json names = nlohmann::json::array();
+            for (auto i : g.runs)
+                names.push_back(r.runs.runs[i].name);
+            if (g.mode != checkpoint::Mode::Unknown)
+                mode = g.mode == checkpoint::Mode::Min ? "min" : "max";
+            arr.push_back({{"value", g.value.empty() ? nlohmann::json(nullptr) : nlohmann::json(g.value)}, {"runs", names},
+                           {"n", g.bests.size()}, {"bests", g.bests},
+                           {"best_mean", g.mean ? nlohmann::json(*g.mean) : nlohmann::json(nullptr)},
+                           {"best_std", g.stddev ? nlohmann::json(*g.stddev) : nlohmann::json(nullptr)}});
+        }
+        return {{"param", m_groupBy}, {"monitor", monitor}, {"mode", mode.empty() ? nlohmann::json(nullptr) : nlohmann::json(mode)},
+                {"groups", arr}};
     }
 
     int run() override
@@ -205,7 +230,10 @@ public:
         for (const auto& run : r->runs.runs)
             logs.push_back(metrics::loadMetricLog(r->runs.logsOf(run)));
         if (m_json) {
-            printJson(std::cout, runs::toJson(r->runs, r->ranking, logs));
+            auto j = runs::toJson(r->runs, r->ranking, logs);
+            if (!m_groupBy.empty())
+                j["grouped_by"] = groupsJson(*r);
+            printJson(std::cout, j);
             return Ok;
         }
         std::cout << r->runs.runs.size() << " run" << (r->runs.runs.size() == 1 ? "" : "s") << " in " << r->runs.folder;
@@ -235,6 +263,15 @@ public:
                             run.active ? "active" : "idle"});
         }
         std::cout << formatTable({"run", "best", "best checkpoint", "epochs", "steps", "history", "status"}, rows);
+        if (!m_groupBy.empty()) {
+            const auto g = groupsJson(*r);
+            std::cout << "\nGrouped by " << m_groupBy << " (best " << g["monitor"].get<std::string>() << ", mean ± sample std):\n";
+            std::vector<std::vector<std::string>> grows;
+            for (const auto& grp : runs::groupRunsBy(r->runs, r->ranking, m_groupBy, g["monitor"].get<std::string>()))
+                grows.push_back({grp.value.empty() ? "(none)" : m_groupBy + "=" + grp.value, std::to_string(grp.runs.size()),
+                                 runs::describeGroupBest(grp)});
+            std::cout << formatTable({"group", "runs", "best"}, grows);
+        }
         for (const auto& p : r->runs.problems)
             std::cout << "problem: " << p << "\n";
         return Ok;
@@ -243,6 +280,7 @@ public:
 private:
     FolderArgs m_args;
     bool m_json = false;
+    std::string m_groupBy;
 };
 
 } // namespace

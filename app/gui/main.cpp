@@ -2,6 +2,7 @@
 // podium: the desktop app. `podium [DIR]` opens DIR (the bundled example run when none is given);
 // `podium --screenshot OUT.png [--size WxH] [DIR]` renders the window after loading and exits.
 #include "MainWindow.h"
+#include "runs/RunsPanel.h"
 #include "Session.h"
 #include "table/RankingModel.h"
 
@@ -75,8 +76,11 @@ int main(int argc, char** argv)
     QCommandLineOption palette("palette", "Force a light or dark palette (Fusion style), e.g. for screenshots.", "light|dark");
     QCommandLineOption measure("measure", "Open the folder, print how long the first rows and the whole load took and the "
                                           "UI thread's longest stall (a 10 ms timer's worst gap) as JSON, then exit.");
+    QCommandLineOption groupBy("group-by", "Group the runs of a tree by this parameter (mean curve with its min–max band, "
+                                           "mean ± std of each group's best score).", "PARAM");
     p.addOption(shot);
     p.addOption(measure);
+    p.addOption(groupBy);
     p.addOption(size);
     p.addOption(palette);
     p.addPositionalArgument("folder", "Checkpoint folder, or a location: s3://bucket/prefix, https://…/model.ckpt "
@@ -145,6 +149,9 @@ int main(int argc, char** argv)
             app.exit(0);
         });
     }
+    if (p.isSet(groupBy)) // once the runs are known (the choices are the parameters that differ)
+        QObject::connect(&w, &podium::ui::MainWindow::settled, &app, [&] { w.runsPanel()->setGroupBy(p.value(groupBy)); },
+                         Qt::SingleShotConnection);
     w.show();
     sinceOpen.start();
     sinceTick.start();

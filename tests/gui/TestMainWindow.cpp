@@ -132,6 +132,7 @@ private slots:
     void bundledExampleChartsTheLoggedCurves();
     void syncStateRebasesTheMovedRun();
     void runsPanelFiltersSortsAndSelects();
+    void runsGroupedByAParameter();
     void chartDownsamplesLongCurves();
     void leaderboardAcrossRunsCopiesAndPins();
     void everyCheckpointOnceInTheWindow();
@@ -668,6 +669,74 @@ void TestMainWindow::runsPanelFiltersSortsAndSelects()
     // sorting by a header
     runs->sort(RunsModel::Name, Qt::DescendingOrder);
     QVERIFY(runs->index(0, 0).data().toString() >= runs->index(runs->rowCount() - 1, 0).data().toString());
+}
+
+void TestMainWindow::runsGroupedByAParameter()
+{
+    if (!test::haveShared())
+        QSKIP("../shared is missing");
+    QTemporaryDir tmp;
+    MainWindow w;
+    QVERIFY(openAndWait(w, copySharedTree(tmp, "sweep-dev")));
+    const auto state = w.session()->state();
+    RunsPanel* panel = w.runsPanel();
+    QAbstractItemModelTester tester(panel->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    auto* groupBy = panel->findChild<QComboBox*>("runsGroupBy");
+    QVERIFY(groupBy);
+    QCOMPARE(groupBy->count(), 1 + static_cast<int>(state->runs.differs.size())); // "No grouping" + lr, seed
+    QCOMPARE(w.groupSelector()->itemData(w.groupSelector()->currentIndex()).toInt(), -1); // the leaderboard
+    panel->setGroupBy("lr");
+    // the table: each run's group with mean ± std of the group's best val_loss
+    RunsModel* model = panel->model();
+    const int col = model->groupColumn();
+    QVERIFY(col >= 0);
+    QVERIFY(model->headerData(col, Qt::Horizontal).toString().contains("mean ± std"));
+    std::map<std::string, std::vector<double>> bests; // lr -> best val_loss of its runs
+    for (int row = 0; row < model->rowCount(); ++row)
+        bests[model->paramsAt(row).at("lr")].push_back(model->metricsAt(row).at("val_loss"));
+    for (int row = 0; row < model->rowCount(); ++row) {
+        const auto& b = bests[model->paramsAt(row).at("lr")];
+        double mean = 0, sq = 0;
+        for (double v : b) mean += v / static_cast<double>(b.size());
+        for (double v : b) sq += (v - mean) * (v - mean);
+        const QString text = model->index(row, col).data().toString();
+        QVERIFY2(text.contains(QString::number(mean, 'g', 4)) && text.contains(QString("(n=%1)").arg(b.size())) &&
+                     text.contains(QString::number(std::sqrt(sq / static_cast<double>(b.size() - 1)), 'g', 2)),
+                 qPrintable(text));
+    }
+    // the chart: per lr one mean curve of val_loss, with its min–max band; the mean is the runs' mean at each step
+    const QStringList shown = w.chart()->visibleCurves();
+    QCOMPARE(shown.size(), 2);
+    for (const auto& [lr, values] : bests) {
+        const QString name = QString("lr=%1 (%2 runs) · val_loss").arg(QString::fromStdString(lr)).arg(values.size());
+        QVERIFY2(shown.contains(name), qPrintable(shown.join(", ")));
+        const auto mean = w.chart()->curvePoints(name, false);
+        const auto [lower, upper] = w.chart()->bandPoints(name);
+        QVERIFY(!mean.isEmpty());
+        QCOMPARE(lower.size(), mean.size());
+        QCOMPARE(upper.size(), mean.size());
+        // the runs' own val_loss per step
+        std::map<double, std::vector<double>> at;
+        for (std::size_t r = 0; r < state->runs.runs.size(); ++r)
+            if (state->runs.runs[r].params.at("lr") == lr)
+                for (const auto& c : chartCurves(state->logsOfRun(r)))
+                    if (c.name == "val_loss")
+                        for (int i = 0; i < c.value.size(); ++i)
+                            at[c.step[i]].push_back(c.value[i]);
+        for (int i = 0; i < mean.size(); ++i) {
+            const auto& v = at[mean[i].x()];
+            QVERIFY(!v.empty());
+            double m = 0;
+            for (double y : v) m += y / static_cast<double>(v.size());
+            QVERIFY2(std::abs(mean[i].y() - m) < 1e-9, qPrintable(QString("step %1").arg(mean[i].x())));
+            QCOMPARE(lower[i].y(), *std::min_element(v.begin(), v.end()));
+            QCOMPARE(upper[i].y(), *std::max_element(v.begin(), v.end()));
+        }
+    }
+    // no grouping: each run's curves again
+    panel->setGroupBy("");
+    QCOMPARE(model->groupColumn(), -1);
+    QCOMPARE(w.chart()->visibleCurves().size(), static_cast<int>(state->runs.runs.size()));
 }
 
 void TestMainWindow::leaderboardAcrossRunsCopiesAndPins()

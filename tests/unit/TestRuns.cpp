@@ -8,6 +8,7 @@
 #include "manifest/Manifest.h"
 #include "ranking/Ranking.h"
 #include "runs/RunTree.h"
+#include "runs/RunGroups.h"
 #include "runs/RunFilter.h"
 
 #include <QtTest>
@@ -67,6 +68,8 @@ private slots:
     void resumedVersionsJoinIndependentOnesDoNot();
     void sharedDirpathSpansTwoVersions();
     void leaderboardMixesNoMonitors();
+    void sweepGroupedByAParameter();
+    void bandOfSeries();
 };
 
 void TestRuns::everyCheckpointAppears_data()
@@ -248,6 +251,54 @@ void TestRuns::leaderboardMixesNoMonitors()
     const auto none = runs::leaderboard(t.runs, t.ranking, "no_such_metric", 0);
     QVERIFY(none.entries.empty());
     QCOMPARE(none.runsWithoutMonitor.size(), t.runs.runs.size());
+}
+
+void TestRuns::sweepGroupedByAParameter()
+{
+    // the sweep's lr, each seed a repetition: per lr the runs, their best val_loss, mean and sample std (truth.json)
+    const auto truth = sharedTruth("sweep-dev");
+    const Tree t = open(test::sharedPath("fixtures/sweep-dev"));
+    std::map<double, std::vector<double>> want; // lr -> best scores
+    for (const auto& tr : truth["runs"]) // each run's callback state: its best_model_score
+        for (const auto& cb : truth["callbacks"])
+            if (cb["dirpath"].get<std::string>().find("/" + tr["run"].get<std::string>() + "/") != std::string::npos)
+                want[tr["lr"].get<double>()].push_back(test::truthScore(cb["best_model_score"]));
+    QCOMPARE(want.size(), std::size_t{2});
+    const auto groups = runs::groupRunsBy(t.runs, t.ranking, "lr", "val_loss");
+    QCOMPARE(groups.size(), want.size());
+    auto it = want.begin(); // both in increasing lr
+    for (const auto& g : groups) {
+        QCOMPARE(std::stod(g.value), it->first);
+        QCOMPARE(g.runs.size(), it->second.size());
+        QCOMPARE(g.mode, checkpoint::Mode::Min);
+        std::vector<double> bests = g.bests, expected = it->second;
+        std::sort(bests.begin(), bests.end());
+        std::sort(expected.begin(), expected.end());
+        QCOMPARE(bests, expected);
+        const double mean = (expected[0] + expected[1]) / 2;
+        const double sd = std::abs(expected[0] - expected[1]) / std::sqrt(2.0); // n - 1 = 1
+        QVERIFY(std::abs(*g.mean - mean) < 1e-12);
+        QVERIFY(std::abs(*g.stddev - sd) < 1e-12);
+        for (auto r : g.runs)
+            QCOMPARE(std::stod(t.runs.runs[r].params.at("lr")), it->first);
+        ++it;
+    }
+    // a parameter nobody has: one group of every run, value ""
+    const auto none = runs::groupRunsBy(t.runs, t.ranking, "no_such_param", "val_loss");
+    QCOMPARE(none.size(), std::size_t{1});
+    QVERIFY(none[0].value.empty());
+    QCOMPARE(none[0].runs.size(), t.runs.runs.size());
+}
+
+void TestRuns::bandOfSeries()
+{
+    // two runs logging the same steps, one with an extra step and a NaN
+    const auto b = runs::bandOf({{{0, 1.0}, {10, 3.0}, {20, 5.0}}, {{0, 3.0}, {10, NAN}, {20, 1.0}, {30, 2.0}}});
+    QCOMPARE(b.x, (std::vector<double>{0, 10, 20, 30}));
+    QCOMPARE(b.mean, (std::vector<double>{2.0, 3.0, 3.0, 2.0}));
+    QCOMPARE(b.low, (std::vector<double>{1.0, 3.0, 1.0, 2.0}));
+    QCOMPARE(b.high, (std::vector<double>{3.0, 3.0, 5.0, 2.0}));
+    QCOMPARE(b.count, (std::vector<std::size_t>{2, 1, 2, 1}));
 }
 
 void TestRuns::runFilterConditionsAndPatterns()

@@ -31,6 +31,9 @@ struct ChartCurve {
     QVector<double> step, epoch, wallTime, value;
     QString metric; ///< the logged metric when `name` says more ("" = name)
     QColor colour;  ///< the run's colour when several runs are drawn (invalid: the chart's palette)
+    /// A group of runs (grouped by a parameter): `value` is their mean, and the band between `low` and `high`
+    /// (same length as `value`) their lowest and highest value at each point. Empty for one run's curve.
+    QVector<double> low, high;
 };
 
 /// The metric a curve logs (what the monitor is compared with).

@@ -20,6 +20,7 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 #include <QWheelEvent>
+#include <QtCharts/QAreaSeries>
 #include <QtCharts/QChart>
 #include <QtCharts/QChartView>
 #include <QtCharts/QDateTimeAxis>
@@ -94,6 +95,7 @@ struct ChartPanel::Private {
     QScatterSeries* selectedSeries = nullptr;
     bool useLog = false;
     QHash<QString, QLineSeries*> raw, smooth;
+    QHash<QString, QAreaSeries*> bands; ///< a group's min–max band, by the curve's name
     QVector<QPointF> markerPoints;
     bool secondAxis = false;
 };
@@ -381,6 +383,7 @@ void ChartPanel::rebuild()
     d->markerIndex.clear();
     d->raw.clear();
     d->smooth.clear();
+    d->bands.clear();
     d->markerPoints.clear();
     d->selectedSeries = nullptr;
     d->secondAxis = false;
@@ -494,6 +497,29 @@ void ChartPanel::rebuild()
         const int columns = std::max(200, width());
         raw->replace(downsampleForColumns(rawPoints, columns));
         smooth->replace(downsampleForColumns(smoothPoints, columns));
+        if (!c->low.isEmpty() && c->low.size() == c->value.size() && c->high.size() == c->value.size()) {
+            // a group of runs: the min–max band behind its mean
+            auto* upper = new QLineSeries;
+            auto* lower = new QLineSeries;
+            QVector<QPointF> hi, lo;
+            for (int i = 0; i < c->value.size(); ++i) {
+                const double x = xOf(*c, i);
+                if (usable(x, c->low[i]) && usable(x, c->high[i]))
+                    hi << QPointF(x, c->high[i]), lo << QPointF(x, c->low[i]);
+            }
+            upper->replace(hi);
+            lower->replace(lo);
+            auto* band = new QAreaSeries(upper, lower);
+            band->setName(c->name + tr(" (min–max)"));
+            QColor fill = col;
+            fill.setAlpha(45);
+            band->setBrush(fill);
+            band->setPen(Qt::NoPen);
+            attach(band, right);
+            for (auto* mk : chart->legend()->markers(band))
+                mk->setVisible(false);
+            d->bands.insert(c->name, band);
+        }
         if (d->smoothing > 0)
             attach(raw, right);
         else
@@ -594,9 +620,13 @@ void ChartPanel::rebuild()
         yRight->setRange(r0, r1);
     }
     double xLo = std::numeric_limits<double>::infinity(), xHi = -xLo;
-    for (auto* s : chart->series())
-        for (const QPointF& p : static_cast<QXYSeries*>(s)->points()) // the selection ring is empty here or on a marker
+    for (auto* s : chart->series()) {
+        auto* xy = qobject_cast<QXYSeries*>(s); // a band (QAreaSeries) lies within its mean's x range
+        if (!xy)
+            continue;
+        for (const QPointF& p : xy->points()) // the selection ring is empty here or on a marker
             xLo = std::min(xLo, p.x()), xHi = std::max(xHi, p.x());
+    }
     if (std::isfinite(xLo)) {
         const double span = xHi - xLo > 0 ? xHi - xLo : 1.0;
         if (d->x == XAxisKind::WallAbsolute)
@@ -640,6 +670,14 @@ QVector<QPointF> ChartPanel::curvePoints(const QString& name, bool smoothed) con
 {
     const QLineSeries* s = smoothed ? d->smooth.value(name) : d->raw.value(name, d->smooth.value(name));
     return s ? s->points() : QVector<QPointF>{};
+}
+
+QPair<QVector<QPointF>, QVector<QPointF>> ChartPanel::bandPoints(const QString& name) const
+{
+    const QAreaSeries* b = d->bands.value(name);
+    if (!b || !b->upperSeries() || !b->lowerSeries())
+        return {};
+    return {b->lowerSeries()->points(), b->upperSeries()->points()};
 }
 
 QStringList ChartPanel::visibleCurves() const

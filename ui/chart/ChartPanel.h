@@ -45,6 +45,8 @@ public:
     QVector<QPointF> markerPoints() const;
     QPointF selectedPoint() const; ///< NaN when nothing is selected
     QVector<QPointF> curvePoints(const QString& name, bool smoothed) const;
+    /// A group curve's band: its lower and upper edges (empty when the curve has none).
+    QPair<QVector<QPointF>, QVector<QPointF>> bandPoints(const QString& name) const;
     QStringList visibleCurves() const;
     bool logScale() const;
     bool hasSecondAxis() const;

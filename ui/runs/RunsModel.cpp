@@ -2,6 +2,9 @@
 #include "runs/RunsModel.h"
 
 #include "Session.h"
+#include "runs/RunGroups.h"
+
+#include <algorithm>
 
 #include <cmath>
 #include <limits>
@@ -38,7 +41,37 @@ void RunsModel::setState(std::shared_ptr<const FolderState> state, const QString
             m_rows.push_back(std::move(row));
         }
     }
+    if (m_state && std::find(m_differs.begin(), m_differs.end(), m_groupBy.toStdString()) == m_differs.end())
+        m_groupBy.clear(); // a parameter this tree does not vary
+    computeGroups();
     endResetModel();
+}
+
+void RunsModel::setGroupBy(const QString& param)
+{
+    beginResetModel();
+    m_groupBy = param;
+    computeGroups();
+    endResetModel();
+}
+
+void RunsModel::computeGroups()
+{
+    for (auto& r : m_rows)
+        r.group.clear(), r.groupMean = std::numeric_limits<double>::infinity();
+    if (!m_state || m_groupBy.isEmpty())
+        return;
+    const bool max = m_state->leaderboard.mode == checkpoint::Mode::Max;
+    for (const auto& g : runs::groupRunsBy(m_state->runs, m_state->ranking, m_groupBy.toStdString(), m_monitor.toStdString())) {
+        const QString text = (g.value.empty() ? tr("(none)") : QString::fromStdString(g.value)) + QStringLiteral(": ") +
+                             QString::fromStdString(runs::describeGroupBest(g));
+        for (const std::size_t i : g.runs)
+            if (i < m_rows.size()) {
+                m_rows[i].group = text;
+                if (g.mean)
+                    m_rows[i].groupMean = max ? -*g.mean : *g.mean;
+            }
+    }
 }
 
 QString RunsModel::pathAt(int row) const
@@ -77,7 +110,7 @@ int RunsModel::rowCount(const QModelIndex& parent) const
 
 int RunsModel::columnCount(const QModelIndex& parent) const
 {
-    return parent.isValid() ? 0 : FixedColumns + static_cast<int>(m_differs.size());
+    return parent.isValid() ? 0 : FixedColumns + static_cast<int>(m_differs.size()) + (m_groupBy.isEmpty() ? 0 : 1);
 }
 
 QVariant RunsModel::headerData(int section, Qt::Orientation o, int role) const
@@ -91,6 +124,8 @@ QVariant RunsModel::headerData(int section, Qt::Orientation o, int role) const
     case Epochs: return tr("Epochs");
     case Status: return tr("Status");
     default:
+        if (section == groupColumn())
+            return tr("%1 group: best %2 (mean ± std)").arg(m_groupBy, m_monitor);
         if (section >= FixedColumns && section < columnCount())
             return QString::fromStdString(m_differs[static_cast<std::size_t>(section - FixedColumns)]);
         return {};
@@ -123,6 +158,8 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const
         case Epochs: return run.epochs ? QVariant(static_cast<qlonglong>(*run.epochs)) : QVariant(-1ll);
         case Status: return status;
         default: {
+            if (index.column() == groupColumn())
+                return r.groupMean;
             const QString v = param(index.column());
             bool ok = false;
             const double d = v.toDouble(&ok);
@@ -150,7 +187,7 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const
     }
     case Epochs: return run.epochs ? QString::number(*run.epochs) : QString("–");
     case Status: return status;
-    default: return param(index.column());
+    default: return index.column() == groupColumn() ? r.group : param(index.column());
     }
 }
 

@@ -10,6 +10,7 @@
 
 #include <QAbstractTableModel>
 #include <QSortFilterProxyModel>
+#include <limits>
 #include <memory>
 
 namespace podium::ui {
@@ -25,6 +26,11 @@ public:
     explicit RunsModel(QObject* parent = nullptr);
     /// The runs of `state`; Best is the best saved score of `monitor` ("" = the leaderboard's).
     void setState(std::shared_ptr<const FolderState> state, const QString& monitor = {});
+    /// Groups the runs by a parameter ("" = none): a last column gives each run's group, its best scores' mean
+    /// ± standard deviation.
+    void setGroupBy(const QString& param);
+    QString groupBy() const { return m_groupBy; }
+    int groupColumn() const { return m_groupBy.isEmpty() ? -1 : FixedColumns + static_cast<int>(m_differs.size()); }
     QString monitor() const { return m_monitor; }
     QString pathAt(int row) const;
     int rowOfPath(const QString& path) const;
@@ -32,6 +38,7 @@ public:
     const std::map<std::string, std::string>& paramsAt(int row) const;
     const std::map<std::string, double>& metricsAt(int row) const;
     std::string nameAt(int row) const;
+    const std::vector<std::string>& differs() const { return m_differs; }
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -44,11 +51,15 @@ private:
         std::optional<double> best;
         std::string bestFile;
         std::map<std::string, double> metrics;
+        QString group;                 ///< "lr=0.01: 0.72 ± 0.09 (n=2)" when grouped
+        double groupMean = std::numeric_limits<double>::infinity();
     };
+    void computeGroups();
     std::shared_ptr<const FolderState> m_state;
     std::vector<Row> m_rows;
     std::vector<std::string> m_differs;
     QString m_monitor;
+    QString m_groupBy;
 };
 
 class RunsFilterModel : public QSortFilterProxyModel {

@@ -3,6 +3,8 @@
 
 #include "runs/RunsModel.h"
 
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
@@ -14,7 +16,7 @@ namespace podium::ui {
 
 RunsPanel::RunsPanel(QWidget* parent)
     : QWidget(parent), m_model(new RunsModel(this)), m_proxy(new RunsFilterModel(this)), m_filter(new QLineEdit),
-      m_error(new QLabel), m_view(new QTableView)
+      m_groupBy(new QComboBox), m_error(new QLabel), m_view(new QTableView)
 {
     setObjectName("runsPanel");
     m_proxy->setSourceModel(m_model);
@@ -35,12 +37,24 @@ RunsPanel::RunsPanel(QWidget* parent)
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->horizontalHeader()->setResizeContentsPrecision(100);
+    m_groupBy->setObjectName("runsGroupBy");
+    m_groupBy->setToolTip(tr("Group the runs by a parameter: the chart draws each group's mean with its min–max band, "
+                             "the table gives mean ± std of each group's best score"));
+    m_groupBy->addItem(tr("No grouping"), QString());
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_filter);
+    auto* top = new QHBoxLayout;
+    top->addWidget(m_filter, 1);
+    top->addWidget(m_groupBy);
+    layout->addLayout(top);
     layout->addWidget(m_error);
     layout->addWidget(m_view);
     connect(m_filter, &QLineEdit::textChanged, this, &RunsPanel::setFilterText);
+    connect(m_groupBy, &QComboBox::currentIndexChanged, this, [this] {
+        m_model->setGroupBy(groupBy());
+        m_view->resizeColumnsToContents();
+        emit groupByChanged(groupBy());
+    });
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, &RunsPanel::emitSelection);
 }
 
@@ -52,7 +66,32 @@ void RunsPanel::setState(std::shared_ptr<const FolderState> state)
         m_model->setState(std::move(state));
         m_view->resizeColumnsToContents();
     }
+    {
+        // the parameters that differ across runs: what grouping can use (the choice is kept if still there)
+        const QString was = groupBy();
+        const QSignalBlocker block(m_groupBy);
+        while (m_groupBy->count() > 1)
+            m_groupBy->removeItem(1);
+        for (const auto& p : m_model->differs())
+            m_groupBy->addItem(QString::fromStdString(p), QString::fromStdString(p));
+        const int at = m_groupBy->findData(was);
+        m_groupBy->setCurrentIndex(at > 0 ? at : 0);
+        m_groupBy->setEnabled(m_groupBy->count() > 1);
+        if (groupBy() != was)
+            emit groupByChanged(groupBy());
+    }
     selectRuns(keep);
+}
+
+void RunsPanel::setGroupBy(const QString& param)
+{
+    const int at = m_groupBy->findData(param);
+    m_groupBy->setCurrentIndex(at > 0 ? at : 0);
+}
+
+QString RunsPanel::groupBy() const
+{
+    return m_groupBy->currentData().toString();
 }
 
 QStringList RunsPanel::selectedRuns() const

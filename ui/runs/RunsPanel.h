@@ -8,6 +8,7 @@
 #include <QWidget>
 #include <memory>
 
+class QComboBox;
 class QLabel;
 class QLineEdit;
 class QTableView;
@@ -28,18 +29,23 @@ public:
     /// The runs the filter lets through (paths).
     QStringList visibleRuns() const;
     void setFilterText(const QString& text);
+    /// Groups the runs by a parameter that differs across them ("" = no grouping).
+    void setGroupBy(const QString& param);
+    QString groupBy() const;
     void selectRuns(const QStringList& paths);
     RunsModel* model() const { return m_model; }
     QTableView* view() const { return m_view; }
 
 signals:
     void selectionChanged(const QStringList& runs);
+    void groupByChanged(const QString& param);
 
 private:
     void emitSelection();
     RunsModel* m_model;
     RunsFilterModel* m_proxy;
     QLineEdit* m_filter;
+    QComboBox* m_groupBy;
     QLabel* m_error;
     QTableView* m_view;
 };

@@ -2,6 +2,9 @@
 #include "runs/TreeView.h"
 
 #include "Session.h"
+#include "runs/RunGroups.h"
+
+#include <map>
 
 namespace podium::ui {
 
@@ -97,6 +100,59 @@ QVector<ChartCurve> chartCurvesFor(const FolderState& state, int group, const QS
                 if (e.run == path && e.rank <= 10) { show = true; break; }
         if (show)
             add(r);
+    }
+    return out;
+}
+
+QVector<ChartCurve> groupCurvesFor(const FolderState& state, const QString& param, const QStringList& runs)
+{
+    std::vector<std::size_t> chosen;
+    for (std::size_t r = 0; r < state.runs.runs.size(); ++r)
+        if (wanted(runs, state.runs.runs[r].path))
+            chosen.push_back(r);
+    const std::string key = param.toStdString();
+    const auto groups = runs::groupRunsBy(state.runs, state.ranking, key, state.leaderboard.monitor, chosen);
+    QVector<ChartCurve> out;
+    for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+        const auto& g = groups[gi];
+        // per metric: each run's (step, value) and (step, epoch)
+        std::map<QString, std::vector<std::vector<std::pair<double, double>>>> values, epochs;
+        std::vector<QString> order;
+        for (const std::size_t r : g.runs)
+            for (const auto& c : chartCurves(state.logsOfRun(r))) {
+                if (!values.count(c.name))
+                    order.push_back(c.name);
+                auto& v = values[c.name].emplace_back();
+                auto& e = epochs[c.name].emplace_back();
+                for (int i = 0; i < c.value.size(); ++i) {
+                    v.emplace_back(c.step[i], c.value[i]);
+                    e.emplace_back(c.step[i], c.epoch[i]);
+                }
+            }
+        const QString label = (g.value.empty() ? QObject::tr("no %1").arg(param) : param + "=" + QString::fromStdString(g.value)) +
+                              (g.runs.size() == 1 ? QObject::tr(" (1 run)") : QObject::tr(" (%1 runs)").arg(g.runs.size()));
+        for (const QString& metric : order) {
+            const runs::Band band = runs::bandOf(values[metric]);
+            const runs::Band epoch = runs::bandOf(epochs[metric]);
+            std::map<double, double> epochAt;
+            for (std::size_t i = 0; i < epoch.x.size(); ++i)
+                epochAt[epoch.x[i]] = epoch.mean[i];
+            ChartCurve c;
+            c.name = label + QStringLiteral(" · ") + metric;
+            c.metric = metric;
+            c.kind = QStringLiteral("mean");
+            c.colour = runColour(static_cast<int>(gi));
+            for (std::size_t i = 0; i < band.x.size(); ++i) {
+                c.step << band.x[i];
+                const auto e = epochAt.find(band.x[i]);
+                c.epoch << (e == epochAt.end() ? std::numeric_limits<double>::quiet_NaN() : e->second);
+                c.wallTime << std::numeric_limits<double>::quiet_NaN(); // a mean of runs has no wall time
+                c.value << band.mean[i];
+                c.low << band.low[i];
+                c.high << band.high[i];
+            }
+            out << c;
+        }
     }
     return out;
 }

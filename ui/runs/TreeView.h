@@ -27,4 +27,9 @@ QVector<GroupChoice> groupChoices(const FolderState& state, const QStringList& r
 QVector<ChartMarker> chartMarkers(const FolderState& state, int group, const QStringList& runs, QString* monitor);
 QVector<ChartCurve> chartCurvesFor(const FolderState& state, int group, const QStringList& runs);
 
+/// The runs (`runs`, all when empty) grouped by `param`: per group and logged metric one curve — the mean of
+/// the group's runs at each step, with the min–max band — named "param=value (n runs) · metric", in the
+/// group's colour.
+QVector<ChartCurve> groupCurvesFor(const FolderState& state, const QString& param, const QStringList& runs);
+
 } // namespace podium::ui
