@@ -261,7 +261,8 @@ void Session::start()
     const std::string logsDir = m_logsDir.toStdString();
     m_worker = std::thread([self, cancelFlag, scanner, indexHolder, folder, logsDir, generation, showPartial] {
         std::vector<ranking::ScannedFile> sofar;
-        auto lastPartial = Clock::now();
+        // the first rows as soon as files come in (the walk of a large tree takes a while), then every 250 ms
+        auto lastPartial = Clock::now() - std::chrono::milliseconds(250);
         ranking::ScanOptions so;
         so.cache = indexHolder->get();
         auto lastProgress = Clock::now() - std::chrono::seconds(1);

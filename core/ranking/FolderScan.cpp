@@ -233,15 +233,6 @@ void takeJudged(ScannedFile& f, checkpoint::Judged&& judged)
 Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOptions& options)
 {
     std::lock_guard lock(m_mutex);
-    auto listing = options.recursive ? std::make_shared<TreeListing>() : nullptr;
-    auto listed = listCheckpoints(folder, options.recursive, listing.get());
-    if (!listed)
-        return std::move(listed).error();
-    ScanResult result;
-    result.folder = folder;
-    result.files = std::move(*listed);
-    result.tree = std::move(listing);
-
     // The persistent cache answers for files it has a record of (same identity, enough detail); only with
     // the reading limits its records were made with.
     ScanCache* const cache = options.cache && options.read.limits == pickle::Limits{} &&
@@ -257,8 +248,27 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
         folderAbs = fsys::absolute(folder, ec).lexically_normal().string();
         while (folderAbs.size() > 1 && folderAbs.back() == '/')
             folderAbs.pop_back();
-        cache->prepare(folderAbs, options.recursive);
     }
+    // A tree: the cache loads its records of the tree while the walk lists it (one waits on the database,
+    // the other on directories: on two cores the reopen of a large tree costs about the longer of the two).
+    std::thread preparing;
+    if (cache && options.recursive)
+        preparing = std::thread([cache, &folderAbs] { cache->prepare(folderAbs, true); });
+    auto listing = options.recursive ? std::make_shared<TreeListing>() : nullptr;
+    auto listed = listCheckpoints(folder, options.recursive, listing.get());
+    if (preparing.joinable())
+        preparing.join();
+    if (!listed)
+        return std::move(listed).error();
+    ScanResult result;
+    result.folder = folder;
+    result.files = std::move(*listed);
+    result.tree = std::move(listing);
+    // one folder: its records only, and none to load when it holds no checkpoint (a tree's root, which the
+    // callers then scan recursively)
+    const bool prepared = cache && (options.recursive || !result.files.empty());
+    if (cache && !options.recursive && prepared)
+        cache->prepare(folderAbs, false);
 
     // Decide what needs reading: not links to files in the folder, not unchanged since the last scan.
     std::vector<std::size_t> todo;
@@ -347,7 +357,7 @@ Result<ScanResult> FolderScanner::scan(const std::string& folder, const ScanOpti
     result.cancelled = cancel.load();
     result.reread = reads.load();
     result.fromIndex = hits.load();
-    if (cache && !result.cancelled) {
+    if (prepared && !result.cancelled) { // (not prepared: the records of another folder, which a store would drop)
         // What was read, except what may still change unseen: a file written in the last two seconds (its
         // next write may keep size and mtime tick), a text link (resolved against this folder), and
         // failures of the system rather than of the file.
