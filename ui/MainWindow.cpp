@@ -30,6 +30,7 @@
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <set>
 #include <QMimeData>
 #include <QProgressBar>
 #include <QSettings>
@@ -384,11 +385,17 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
         m_problems->addItem(tr("log: %1").arg(QString::fromStdString(e.message())));
     m_problems->setVisible(m_problems->count() > 0);
     std::size_t nRanked = 0;
-    for (const auto& g : state->ranking.groups)
+    std::set<std::string> monitors;
+    for (const auto& g : state->ranking.groups) {
         nRanked += g.ranked.size();
-    m_status->setText(tr("%1 checkpoint files · %2 metric(s) · %3 ranked · %4 unreadable%5")
+        monitors.insert(g.monitor);
+    }
+    // what is ranked: the monitored metrics (a sweep's runs share one), in how many rankings
+    const QString rankings = (monitors.size() == 1 ? tr("1 monitored metric") : tr("%1 monitored metrics").arg(monitors.size())) +
+                           (state->ranking.groups.size() > monitors.size() ? tr(" in %1 rankings").arg(state->ranking.groups.size()) : QString());
+    m_status->setText(tr("%1 checkpoint files · %2 · %3 ranked · %4 unreadable%5")
                           .arg(state->scan.files.size())
-                          .arg(state->ranking.groups.size())
+                          .arg(rankings)
                           .arg(nRanked)
                           .arg(state->ranking.errors.size())
                           .arg(state->pin ? tr(" · pinned: %1").arg(QString::fromStdString(state->pin->file)) : QString()));
