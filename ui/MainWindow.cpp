@@ -333,7 +333,12 @@ void MainWindow::selectionChanged()
 void MainWindow::showState(std::shared_ptr<const FolderState> state)
 {
     const QString keep = m_pendingSelect.isEmpty() ? selectedFile() : m_pendingSelect;
-    m_shown = state;
+    // the state shown until now goes once every widget holds the new one: freed on the reaper's thread
+    struct Release {
+        Reaper& reaper;
+        std::shared_ptr<const FolderState> old;
+        ~Release() { reaper.dispose(std::move(old)); }
+    } release{m_reaper, std::exchange(m_shown, state)};
     const bool tree = state->runs.runs.size() > 1;
     if (tree && m_runsPanel->isHidden()) { // room for the runs, the ranking and the chart
         const int h = std::max(600, m_left->height());
@@ -436,7 +441,14 @@ void MainWindow::showGroup(int)
         m_model->setLeaderboard(state, m_selectedRuns);
     else
         m_model->setGroup(state, group);
-    m_table->resizeColumnsToContents();
+    // column widths when the table's content is new (another ranking, the first rows), not for every update of
+    // the same one: measuring a thousand-row leaderboard took ~70 ms of the UI thread
+    const QString shape = QString::number(group) + (board ? "b" : "g") + (state ? state->folder : QString());
+    if (shape != m_sizedFor || m_sizedRows == 0) {
+        m_table->resizeColumnsToContents();
+        m_sizedFor = shape;
+        m_sizedRows = m_model->rowCount();
+    }
     QString monitor;
     const auto markers = state ? chartMarkers(*state, board ? -1 : group, m_selectedRuns, &monitor) : QVector<ChartMarker>();
     // across runs, grouped by a parameter: each group's mean and min–max band instead of every run's curves

@@ -4,6 +4,8 @@
 // RenameController, pins and manifests from the PinController, every command from the Actions registry.
 #pragma once
 
+#include "common/Reaper.h"
+
 #include <QMainWindow>
 #include <memory>
 
@@ -92,6 +94,9 @@ private:
     QSplitter* m_left;
     QSplitter* m_right;
     std::shared_ptr<const FolderState> m_shown; ///< what the widgets show (partial while the first scan runs)
+    Reaper m_reaper;                            ///< frees replaced states off the UI thread
+    QString m_sizedFor;                         ///< the ranking the table's column widths were measured for
+    int m_sizedRows = 0;
     QString m_pendingSelect;
     QString m_recoveryOffered; ///< the folder whose interrupted renames were offered already
 };

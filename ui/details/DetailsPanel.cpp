@@ -123,18 +123,29 @@ void DetailsPanel::showFile(std::shared_ptr<const FolderState> state, const QStr
         add(facts, tr("warning"), QString::fromStdString(w))->setForeground(1, QColor(0xE6, 0x7E, 0x22));
     facts->setExpanded(true);
 
-    // its rank in every group
+    // its rank in every group of its directory (a tree's other runs are not its business), and across runs
     auto* ranks = section(tr("Ranking"));
+    const auto slash = f->relPath.rfind('/');
+    const std::string dir = slash == std::string::npos ? std::string() : f->relPath.substr(0, slash);
     for (const auto& g : state->ranking.groups) {
-        QString v = tr("not in this group");
+        QString v;
         for (const auto& e : g.ranked)
             if (e.file == f->relPath)
                 v = tr("rank %1 of %2 · %3 (%4)").arg(e.rank).arg(g.ranked.size()).arg(score(e.score)).arg(QString::fromStdString(e.scoreSource));
         for (const auto& u : g.unranked)
             if (u.file == f->relPath)
                 v = tr("unranked: %1").arg(QString::fromStdString(u.reason));
-        add(ranks, QString::fromStdString(g.label()), v);
+        if (v.isEmpty() && g.directory != dir)
+            continue;
+        add(ranks, QString::fromStdString(g.label()), v.isEmpty() ? tr("not in this group") : v);
     }
+    if (state->runs.runs.size() > 1)
+        for (const auto& e : state->leaderboard.entries)
+            if (e.file == f->relPath) {
+                add(ranks, tr("across runs · %1").arg(QString::fromStdString(state->leaderboard.monitor)),
+                    tr("rank %1 of %2").arg(e.rank).arg(state->leaderboard.entries.size()));
+                break;
+            }
     ranks->setExpanded(true);
 
     auto* cbs = section(tr("ModelCheckpoint state"));
