@@ -58,8 +58,11 @@ QVector<ChartMarker> chartMarkers(const FolderState& state, int group, const QSt
     QVector<ChartMarker> out;
     if (group < 0) {
         if (monitor) *monitor = QString::fromStdString(state.leaderboard.monitor);
+        // the best 100 of the tree (a thousand runs' markers hide each other and cost the window ~50 ms a
+        // drawing); chosen runs show all of theirs
+        constexpr int kMarkersAcross = 100;
         for (const auto& e : state.leaderboard.entries)
-            if (wanted(runs, e.run))
+            if (wanted(runs, e.run) && (!runs.isEmpty() || e.rank <= kMarkersAcross))
                 out << marker(e.file, e.rank, e.score, e.epoch, e.globalStep);
         return out;
     }
