@@ -146,8 +146,7 @@ Session::Session(QObject* parent)
     connect(this, &Session::loaded, this, [this](std::shared_ptr<const FolderState> s) {
         if (!m_watcher)
             return;
-        // after the window has shown the state (a tree's thousand directories take ~30 ms to watch)
-        QTimer::singleShot(0, this, [this] { watch(); });
+        watch(); // at once: a file written before the watch is in place would go unseen
         // A file that could not be read and was modified in the last minute is most likely still being
         // written by the training: look again shortly (a few times), without waiting for the watcher.
         const auto now = std::chrono::system_clock::now().time_since_epoch();

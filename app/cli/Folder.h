@@ -40,6 +40,9 @@ struct FolderArgs {
     /// `file` (folder-relative) under the folder: a path, or a URL for a remote folder.
     std::string pathOf(const std::string& folderText, const std::string& file) const;
 
+    /// --monitor and --mode as the ranking's configuration.
+    ranking::RankConfig rankConfig() const;
+
 private:
     Result<FolderResult> runRemote(bool full) const;
 };

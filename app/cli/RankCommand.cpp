@@ -333,6 +333,15 @@ static std::function<const ranking::MetricTable*(const std::string&)> metricsOfR
     };
 }
 
+ranking::RankConfig FolderArgs::rankConfig() const
+{
+    ranking::RankConfig rc;
+    rc.monitor = monitor;
+    if (mode == "min") rc.mode = checkpoint::Mode::Min;
+    if (mode == "max") rc.mode = checkpoint::Mode::Max;
+    return rc;
+}
+
 Result<FolderResult> FolderArgs::runRemote(bool full) const
 {
     auto store = const_cast<RemoteArgs&>(remote).store(folder);
@@ -352,10 +361,7 @@ Result<FolderResult> FolderArgs::runRemote(bool full) const
     ranking::ScanResult& scan = scanned->scan;
     FolderResult out;
     out.remote = true;
-    ranking::RankConfig rc;
-    rc.monitor = monitor;
-    if (mode == "min") rc.mode = checkpoint::Mode::Min;
-    if (mode == "max") rc.mode = checkpoint::Mode::Max;
+    ranking::RankConfig rc = rankConfig();
     rc.renamed = &out.renamed;
     // Runs and metric logs read the tree's small files: a local copy of those (never of a checkpoint), and of
     // the rename histories Podium keeps in the bucket (so the embedded names still find their objects).
@@ -424,10 +430,7 @@ Result<FolderResult> FolderArgs::run(bool full) const
     }
     if (!scan)
         return std::move(scan).error();
-    ranking::RankConfig rc;
-    rc.monitor = monitor;
-    if (mode == "min") rc.mode = checkpoint::Mode::Min;
-    if (mode == "max") rc.mode = checkpoint::Mode::Max;
+    ranking::RankConfig rc = rankConfig();
     FolderResult out;
     // Podium's own renames, so the embedded names still find their files.
     auto renamed = rename::renameMapForScan(*scan);
