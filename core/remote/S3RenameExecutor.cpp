@@ -96,9 +96,18 @@ Status S3RenameExecutor::moveObject(const std::string& dir, const std::string& f
         return failure ? Error(ErrorCode::RemoteTaken, "'" + to + "' exists already (an object the rename did not expect): '" + from +
                                                            "' was not copied there").inFile(m_store.location() + "/" + relIn(dir, to))
                        : failure;
+    // the source as it is now: the journal's object (a multipart copy of it has another ETag, which the copy's
+    // condition must name)
+    const auto source = lookUp(m_store, relIn(dir, from), failure);
+    if (!failure)
+        return failure;
+    if (!source || !sameObject(*source, m))
+        return Error(ErrorCode::FsIdentityChanged, "'" + from + "' is not the object the rename planned to move (" +
+                                                       (source ? "ETag " + source->etag : std::string("gone")) + "); nothing was copied")
+            .inFile(m_store.location() + "/" + relIn(dir, from));
     if (auto st = crash("copy"); !st)
         return st;
-    auto etag = m_store.copy(relIn(dir, from), relIn(dir, to), m.identity.size, m.etag);
+    auto etag = m_store.copy(relIn(dir, from), relIn(dir, to), m.identity.size, source->etag);
     if (!etag)
         return std::move(etag).error();
     return confirmAndDelete(dir, from, to, m);
