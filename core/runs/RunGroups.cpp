@@ -33,6 +33,7 @@ std::vector<ParamGroup> groupRunsBy(const RunTree& tree, const ranking::Ranking&
             chosen.push_back(i);
     std::map<std::string, ParamGroup> byValue;
     static const metrics::MetricLog kNone; // saved scores: no logs needed
+    const auto groupsOfRun = groupsByRun(tree, ranking);
     for (const std::size_t r : chosen) {
         if (r >= tree.runs.size())
             continue;
@@ -41,7 +42,7 @@ std::vector<ParamGroup> groupRunsBy(const RunTree& tree, const ranking::Ranking&
         ParamGroup& g = byValue[it == run.params.end() ? std::string() : it->second];
         g.value = it == run.params.end() ? std::string() : it->second;
         g.runs.push_back(r);
-        for (const auto& b : bestOf(run, ranking, kNone))
+        for (const auto& b : bestOf(run, ranking, kNone, &groupsOfRun[r]))
             if (b.monitor == monitor && b.bestScore && std::isfinite(*b.bestScore)) {
                 g.bests.push_back(*b.bestScore);
                 g.mode = b.mode;

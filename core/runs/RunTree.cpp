@@ -14,6 +14,7 @@
 #include <functional>
 #include <numeric>
 #include <set>
+#include <unordered_map>
 #include <sstream>
 #include <unordered_set>
 #include <sys/stat.h>
@@ -872,10 +873,38 @@ std::vector<const ranking::Group*> groupsOf(const Run& run, const RunTree* tree,
 
 } // namespace
 
-std::vector<RunBest> bestOf(const Run& run, const ranking::Ranking& ranking, const metrics::MetricLog& logs)
+std::vector<std::vector<const ranking::Group*>> groupsByRun(const RunTree& tree, const ranking::Ranking& ranking)
+{
+    // what groupsOf finds for each run (the groups at or under one of its checkpoint directories), for all runs
+    // in one pass: each group looks its directory and its ancestors up
+    std::unordered_map<std::string, std::vector<std::size_t>> runsAt;
+    for (std::size_t r = 0; r < tree.runs.size(); ++r)
+        for (const auto& d : tree.runs[r].checkpointDirs)
+            runsAt[d].push_back(r);
+    std::vector<std::vector<const ranking::Group*>> out(tree.runs.size());
+    for (const auto& g : ranking.groups) {
+        std::string_view dir = g.directory;
+        for (;;) {
+            if (const auto it = runsAt.find(std::string(dir)); it != runsAt.end())
+                for (const std::size_t r : it->second)
+                    if (out[r].empty() || out[r].back() != &g)
+                        out[r].push_back(&g);
+            if (dir.empty())
+                break;
+            const auto slash = dir.rfind('/');
+            dir = slash == std::string_view::npos ? std::string_view() : dir.substr(0, slash);
+        }
+    }
+    return out;
+}
+
+std::vector<RunBest> bestOf(const Run& run, const ranking::Ranking& ranking, const metrics::MetricLog& logs,
+                            const std::vector<const ranking::Group*>* groupsOfRun)
 {
     std::vector<RunBest> out;
-    for (const auto* g : groupsOf(run, nullptr, ranking)) {
+    const std::vector<const ranking::Group*> found = groupsOfRun ? std::vector<const ranking::Group*>{} : groupsOf(run, nullptr, ranking);
+    const auto& groups = groupsOfRun ? *groupsOfRun : found;
+    for (const auto* g : groups) {
         auto it = std::find_if(out.begin(), out.end(), [&](const RunBest& b) { return b.monitor == g->monitor && b.mode == g->mode; });
         if (it == out.end()) {
             out.push_back({g->monitor, g->mode, std::nullopt, {}, std::nullopt, std::nullopt, false});
@@ -899,7 +928,7 @@ std::vector<RunBest> bestOf(const Run& run, const ranking::Ranking& ranking, con
             break; // csv first, the same values in a second logger
         }
         if (b.bestLoggedStep)
-            for (const auto* g : groupsOf(run, nullptr, ranking)) {
+            for (const auto* g : groups) {
                 for (const auto& e : g->ranked)
                     if (e.globalStep && (*e.globalStep == *b.bestLoggedStep || *e.globalStep == *b.bestLoggedStep + 1))
                         b.bestLoggedHasCheckpoint = true;

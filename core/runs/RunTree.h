@@ -113,7 +113,11 @@ struct RunBest {
     std::optional<std::int64_t> bestLoggedStep;
     bool bestLoggedHasCheckpoint = false;  ///< a checkpoint was saved at the best logged step
 };
-std::vector<RunBest> bestOf(const Run& run, const ranking::Ranking& ranking, const metrics::MetricLog& logs);
+/// `groupsOfRun`: the run's entry of groupsByRun (saves searching every group for each run of a large tree).
+std::vector<RunBest> bestOf(const Run& run, const ranking::Ranking& ranking, const metrics::MetricLog& logs,
+                            const std::vector<const ranking::Group*>* groupsOfRun = nullptr);
+/// For each run of `tree`, the groups at or under one of its checkpoint directories (what bestOf looks at).
+std::vector<std::vector<const ranking::Group*>> groupsByRun(const RunTree& tree, const ranking::Ranking& ranking);
 
 /// The global top-N across runs for one monitor and mode.
 struct LeaderEntry {

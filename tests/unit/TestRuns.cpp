@@ -70,6 +70,8 @@ private slots:
     void leaderboardMixesNoMonitors();
     void sweepGroupedByAParameter();
     void bandOfSeries();
+    void groupsByRunMatchesTheSearch_data() { everyCheckpointAppears_data(); }
+    void groupsByRunMatchesTheSearch();
 };
 
 void TestRuns::everyCheckpointAppears_data()
@@ -288,6 +290,26 @@ void TestRuns::sweepGroupedByAParameter()
     QCOMPARE(none.size(), std::size_t{1});
     QVERIFY(none[0].value.empty());
     QCOMPARE(none[0].runs.size(), t.runs.runs.size());
+}
+
+void TestRuns::groupsByRunMatchesTheSearch()
+{
+    // the one-pass index of groups per run gives every run the bests the search of every group gives
+    QFETCH(QString, folder);
+    const Tree t = open(folder.toStdString());
+    const auto byRun = runs::groupsByRun(t.runs, t.ranking);
+    QCOMPARE(byRun.size(), t.runs.runs.size());
+    static const metrics::MetricLog kNone;
+    for (std::size_t r = 0; r < t.runs.runs.size(); ++r) {
+        const auto a = runs::bestOf(t.runs.runs[r], t.ranking, kNone);
+        const auto b = runs::bestOf(t.runs.runs[r], t.ranking, kNone, &byRun[r]);
+        QCOMPARE(a.size(), b.size());
+        for (std::size_t i = 0; i < a.size(); ++i) {
+            QCOMPARE(a[i].monitor, b[i].monitor);
+            QCOMPARE(a[i].bestFile, b[i].bestFile);
+            QCOMPARE(a[i].bestScore.has_value(), b[i].bestScore.has_value());
+        }
+    }
 }
 
 void TestRuns::bandOfSeries()

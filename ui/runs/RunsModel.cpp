@@ -26,11 +26,12 @@ void RunsModel::setState(std::shared_ptr<const FolderState> state, const QString
         m_differs = m_state->runs.differs;
         const std::string mon = m_monitor.toStdString();
         const auto& tree = m_state->runs;
+        const auto groups = runs::groupsByRun(tree, m_state->ranking);
         for (std::size_t i = 0; i < tree.runs.size(); ++i) {
             Row row;
             row.run = &tree.runs[i];
             static const metrics::MetricLog kNone; // the table shows saved scores: no logs needed
-            for (const auto& b : runs::bestOf(tree.runs[i], m_state->ranking, kNone)) {
+            for (const auto& b : runs::bestOf(tree.runs[i], m_state->ranking, kNone, &groups[i])) {
                 if (b.bestScore && !std::isnan(*b.bestScore))
                     row.metrics.try_emplace(b.monitor, *b.bestScore);
                 if (b.monitor == mon && b.bestScore) {
