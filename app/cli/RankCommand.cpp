@@ -244,6 +244,7 @@ public:
         }
         std::cout << "\n";
         std::vector<std::vector<std::string>> rows;
+        const auto groupsOfRun = runs::groupsByRun(r->runs, r->ranking);
         for (std::size_t i = 0; i < r->runs.runs.size(); ++i) {
             const auto& run = r->runs.runs[i];
             std::string params;
@@ -251,7 +252,7 @@ public:
                 if (auto it = run.params.find(k); it != run.params.end() && run.overrides.empty())
                     params += (params.empty() ? "" : " ") + k + "=" + it->second;
             std::string best, file;
-            for (const auto& b : runs::bestOf(run, r->ranking, logs[i])) {
+            for (const auto& b : runs::bestOf(run, r->ranking, logs[i], &groupsOfRun[i])) {
                 best += (best.empty() ? "" : ", ") + b.monitor + " " + formatScore(b.bestScore, 6);
                 if (file.empty())
                     file = b.bestFile;

@@ -987,16 +987,19 @@ Leaderboard leaderboard(const RunTree& tree, const ranking::Ranking& ranking, co
     for (const auto& r : tree.runs)
         if (!withMonitor.count(r.path))
             board.runsWithoutMonitor.push_back(r.path);
+    std::unordered_map<std::string_view, const std::string*> nameOf;
+    for (const auto& r : tree.runs)
+        nameOf.emplace(r.path, &r.name);
     for (auto& e : board.entries)
-        for (const auto& r : tree.runs)
-            if (r.path == e.run)
-                e.runName = r.name;
+        if (const auto it = nameOf.find(e.run); it != nameOf.end())
+            e.runName = *it->second;
     return board;
 }
 
 json toJson(const RunTree& tree, const ranking::Ranking& ranking, const std::vector<metrics::MetricLog>& logsPerRun)
 {
     json runs = json::array();
+    const auto groupsOfRun = groupsByRun(tree, ranking);
     for (std::size_t i = 0; i < tree.runs.size(); ++i) {
         const Run& r = tree.runs[i];
         json o;
@@ -1018,7 +1021,7 @@ json toJson(const RunTree& tree, const ranking::Ranking& ranking, const std::vec
             o["hydra_job"] = *r.hydraJob;
         json groups = json::array();
         static const metrics::MetricLog kNoLogs;
-        for (const auto& b : bestOf(r, ranking, i < logsPerRun.size() ? logsPerRun[i] : kNoLogs)) {
+        for (const auto& b : bestOf(r, ranking, i < logsPerRun.size() ? logsPerRun[i] : kNoLogs, &groupsOfRun[i])) {
             json g{{"monitor", b.monitor},
                    {"mode", checkpoint::modeName(b.mode)},
                    {"best_score", checkpoint::scoreJson(b.bestScore)},
