@@ -164,6 +164,11 @@ TorchFile::Opened TorchFile::openUnnamed(ByteSource& src, const ReadOptions& o)
         return out;
     }
     auto cache = std::make_unique<CachingSource>(src);
+    if (auto st = cache->prefetch({{0, kHeadRead}, {size - zip::ZipArchive::tailReadLength(size), size}}); !st) {
+        out.error = std::move(st).error();
+        trail.note(Verdict::Unknown, "the file could not be read: " + out.error->describe());
+        return out;
+    }
     // torch.serialization._is_zipfile: a zip only when the first four bytes are a local header. Zip first:
     // its end records are what a zip reader reads anyway, and when data.pkl's local header is the file's
     // first bytes (torch.save writes it first) those four bytes are known without another read.

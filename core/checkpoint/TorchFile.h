@@ -45,6 +45,12 @@ struct ReadOptions {
 
 class TorchFile {
 public:
+    /// Opening reads the first kHeadRead bytes and the zip's tail (ZipArchive::tailReadLength) before
+    /// anything else: torch.save writes data.pkl first and the central directory last, so those two reads
+    /// (one for a small file) hold all but the score storages of most checkpoints, however many records
+    /// they have. Over a network each read is a round trip; on disk the kernel's read-ahead is larger.
+    static constexpr std::uint64_t kHeadRead = 64 * 1024;
+
     /// What opening a file gave: the file when it could be read as a checkpoint (also when it is truncated:
     /// then `error` says where it ends), the error otherwise, and always the trail of what torch.load would
     /// unpickle (for the safety verdict).

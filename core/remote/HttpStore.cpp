@@ -106,6 +106,48 @@ Result<RemoteObject> HttpStore::describe(const std::string& url)
     return o;
 }
 
+Result<RemoteStore::Probe> HttpStore::probe(const RemoteObject& object, std::uint64_t headLen)
+{
+    if (object.sized || headLen == 0)
+        return RemoteStore::probe(object, headLen);
+    HttpRequest r = get(object, std::make_pair(std::uint64_t{0}, headLen - 1));
+    auto resp = m_http.perform(r);
+    if (!resp)
+        return std::move(resp).error();
+    Probe p;
+    p.object = object;
+    p.object.sized = true;
+    const std::string cr = resp->header("content-range"); // "bytes 0-65535/1128805", or "bytes */0" with 416
+    const auto slash = cr.rfind('/');
+    const std::string total = slash == std::string::npos ? std::string() : cr.substr(slash + 1);
+    const bool numeric = !total.empty() && total.find_first_not_of("0123456789") == std::string::npos && total.size() < 20;
+    if (resp->wholeBodyRefused)
+        return Error(ErrorCode::RemoteNoRanges, "the server ignores byte ranges (it answered a range with the whole "
+                                                "file): Podium reads a few ranges of a checkpoint; --allow-full-download "
+                                                "reads it whole").inFile(object.url);
+    if (resp->status == 206 && numeric) {
+        p.object.size = std::stoull(total);
+        const std::uint64_t expect = std::min(p.object.size, headLen);
+        if (resp->body.size() != expect || !cr.starts_with("bytes 0-"))
+            return Error(ErrorCode::IoReadFailed, "asked for bytes 0-" + std::to_string(headLen - 1) + ", the server sent " +
+                                                      std::to_string(resp->body.size()) + " bytes as '" + cr + "'").inFile(object.url);
+        p.head = std::move(resp->body);
+    } else if (resp->status == 416 && numeric && std::stoull(total) == 0) {
+        p.object.size = 0; // an empty file: no byte to range over
+    } else if (resp->status == 200 && !resp->header("content-encoding").empty()) {
+        return statusError(*resp, object.url, "reading its first bytes (the server sent them encoded)");
+    } else if (resp->status == 200) { // ranges ignored, and a whole download allowed
+        p.object.size = resp->body.size();
+        p.head = std::move(resp->body);
+        p.whole = true;
+    } else {
+        return statusError(*resp, object.url, "reading its first bytes");
+    }
+    p.object.etag = resp->header("etag");
+    p.object.mtimeNs = parseHttpTime(resp->header("last-modified"));
+    return p;
+}
+
 Result<RemoteObject> HttpStore::object(const std::string& rel)
 {
     for (const auto& u : m_urls)

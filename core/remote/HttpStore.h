@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // HttpStore: checkpoints on a web server (a model hub's `…/resolve/main/model.ckpt`, nginx, a CDN). HTTP has
-// no listing: the store is one URL or a list of URLs, each one object whose size comes from a HEAD
-// request after redirects (Content-Length), or, when HEAD is refused, from a two-byte range's
-// Content-Range. The location is the directory the URLs share; objects are named by their path under it.
+// no listing: the store is one URL or a list of URLs, each one object whose size comes from the
+// Content-Range of the first ranged read (probe; a scan's first read of every checkpoint), or, for
+// object(), from a HEAD request after redirects (Content-Length; when HEAD is refused, a two-byte range's
+// Content-Range). The location is the directory the URLs share; objects are named by their path under it.
 #pragma once
 
 #include "remote/RemoteStore.h"
@@ -16,6 +17,7 @@ public:
 
     Result<std::vector<RemoteObject>> list(bool recursive) override;
     Result<RemoteObject> object(const std::string& rel) override;
+    Result<Probe> probe(const RemoteObject& object, std::uint64_t headLen) override;
     HttpRequest get(const RemoteObject& object, std::optional<std::pair<std::uint64_t, std::uint64_t>> range) const override;
 
 private:

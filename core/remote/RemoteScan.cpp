@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "remote/RemoteScan.h"
 
+#include "checkpoint/TorchFile.h"
 #include "fs/FileSystem.h"
 #include "remote/RemoteSource.h"
 #include "remote/S3Store.h"
@@ -94,7 +95,16 @@ std::uint64_t etagHash(const std::string& etag)
 
 checkpoint::Judged readRemote(RemoteStore& store, const RemoteObject& object, const checkpoint::ReadOptions& options)
 {
-    RemoteSource src(store, object);
+    auto probed = store.probe(object, checkpoint::TorchFile::kHeadRead);
+    if (!probed) {
+        checkpoint::Judged failed;
+        failed.error = std::move(probed).error();
+        failed.audit.verdict = safety::Verdict::Suspicious;
+        failed.audit.summary = "suspicious: the object could not be read, so nothing of it was judged";
+        failed.audit.findings.push_back({safety::Verdict::Suspicious, "the object could not be read: " + failed.error->describe(), ""});
+        return failed;
+    }
+    RemoteSource src(store, std::move(*probed));
     return checkpoint::readJudged(src, object.url, options);
 }
 
@@ -150,20 +160,19 @@ Result<RemoteScan> scanRemote(RemoteStore& store, const RemoteScanOptions& optio
             if (k >= todo.size())
                 return;
             auto& f = out.scan.files[todo[k]];
-            RemoteObject object = *byRel.at(f.relPath);
-            if (!object.sized) { // a URL list: its size (and time, ETag) now, on this worker
-                auto sized = store.object(object.rel);
-                if (!sized) {
-                    f.error = std::move(sized).error();
-                    f.verdict = safety::Verdict::Suspicious;
-                    f.verdictSummary = "suspicious: the object could not be reached, so nothing of it was judged";
-                    report(f);
-                    continue;
-                }
-                object = std::move(*sized);
-                f.identity = {0, etagHash(object.etag), object.size, object.mtimeNs};
+            const RemoteObject& listed = *byRel.at(f.relPath);
+            // a URL list: its size (and time, ETag) now, on this worker, with the first bytes
+            auto probed = store.probe(listed, checkpoint::TorchFile::kHeadRead);
+            if (!probed) {
+                f.error = std::move(probed).error();
+                f.verdict = safety::Verdict::Suspicious;
+                f.verdictSummary = "suspicious: the object could not be reached, so nothing of it was judged";
+                report(f);
+                continue;
             }
-            RemoteSource src(store, object);
+            if (!listed.sized)
+                f.identity = {0, etagHash(probed->object.etag), probed->object.size, probed->object.mtimeNs};
+            RemoteSource src(store, std::move(*probed));
             ranking::takeJudged(f, checkpoint::readJudged(src, f.relPath, options.read));
             // an object holding the name of a checkpoint beside it: a link copied as text (as on disk)
             if (const std::string text = ranking::textLinkTarget(f, src); !text.empty()) {

@@ -5,10 +5,29 @@
 
 namespace podium::remote {
 
+RemoteSource::RemoteSource(RemoteStore& store, RemoteStore::Probe probe) : m_store(store), m_object(std::move(probe.object))
+{
+    if (probe.whole) {
+        m_whole = std::move(probe.head);
+    } else {
+        m_head = std::move(probe.head);
+        if (!m_head.empty())
+            account(m_head.size());
+    }
+}
+
 Status RemoteSource::readAt(std::uint64_t offset, std::span<std::uint8_t> out)
 {
     if (out.empty())
         return {};
+    if (offset < m_head.size() && offset + out.size() <= m_object.size) {
+        const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), m_head.size() - offset));
+        std::memcpy(out.data(), m_head.data() + offset, n);
+        offset += n;
+        out = out.subspan(n);
+        if (out.empty())
+            return {};
+    }
     if (offset > m_object.size || out.size() > m_object.size - offset)
         return Error(ErrorCode::IoReadFailed, "read of " + std::to_string(out.size()) + " bytes at " + std::to_string(offset) +
                                                   " is past the end of the object (" + std::to_string(m_object.size) + " bytes)",

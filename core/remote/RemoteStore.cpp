@@ -65,16 +65,26 @@ Result<std::pair<std::unique_ptr<RemoteStore>, RemoteObject>> openObject(const s
     auto store = RemoteStore::open(parent, options);
     if (!store)
         return std::move(store).error();
-    if (!url.starts_with("s3://")) {
+    if (!url.starts_with("s3://")) { // an HTTP URL: sized by the first read (RemoteStore::probe)
         auto all = (*store)->list(false);
         if (!all)
             return std::move(all).error();
-        rel = all->front().rel;
+        return std::make_pair(std::move(*store), std::move(all->front()));
     }
     auto obj = (*store)->object(rel);
     if (!obj)
         return std::move(obj).error();
     return std::make_pair(std::move(*store), std::move(*obj));
+}
+
+Result<RemoteStore::Probe> RemoteStore::probe(const RemoteObject& object, std::uint64_t)
+{
+    if (object.sized)
+        return Probe{object, {}, false};
+    auto sized = this->object(object.rel);
+    if (!sized)
+        return std::move(sized).error();
+    return Probe{std::move(*sized), {}, false};
 }
 
 Status RemoteStore::put(const std::string& rel, std::string_view)

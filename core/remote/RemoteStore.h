@@ -49,6 +49,16 @@ public:
     virtual Result<std::vector<RemoteObject>> list(bool recursive) = 0;
     /// One object by its name relative to the location (a HEAD request: size, time, ETag).
     virtual Result<RemoteObject> object(const std::string& rel) = 0;
+    /// What reading `object` starts with: the object sized (when the listing did not size it) and, where
+    /// the same answer can bring them, its first `headLen` bytes. HTTP: one ranged GET of [0, headLen)
+    /// whose Content-Range gives the size — the HEAD it replaces would cost a round trip of its own.
+    /// `whole`: the server ignored the range and sent everything (only with --allow-full-download).
+    struct Probe {
+        RemoteObject object;
+        std::vector<std::uint8_t> head;
+        bool whole = false;
+    };
+    virtual Result<Probe> probe(const RemoteObject& object, std::uint64_t headLen);
     /// The request that reads `object` (its `range`, inclusive, when given).
     virtual HttpRequest get(const RemoteObject& object,
                             std::optional<std::pair<std::uint64_t, std::uint64_t>> range) const = 0;

@@ -16,12 +16,34 @@ CachingSource::~CachingSource()
 
 Status CachingSource::readAt(std::uint64_t offset, std::span<std::uint8_t> out)
 {
-    for (const auto& b : m_blocks)
-        if (offset >= b.offset && offset - b.offset <= b.bytes.size() && out.size() <= b.bytes.size() - (offset - b.offset)) {
-            std::memcpy(out.data(), b.bytes.data() + (offset - b.offset), out.size());
-            return {};
+    if (out.empty())
+        return m_inner.readAt(offset, out);
+    // What blocks hold is copied; only the rest is read (a data.pkl longer than the head read, a central
+    // directory longer than the tail read: just the part outside).
+    while (!out.empty()) {
+        const Block* holding = nullptr;
+        std::uint64_t until = offset + out.size(); // where the next block starts, inside this read
+        for (const auto& b : m_blocks) {
+            if (offset >= b.offset && offset - b.offset < b.bytes.size()) {
+                holding = &b;
+                break;
+            }
+            if (b.offset > offset && b.offset < until && !b.bytes.empty())
+                until = b.offset;
         }
-    return m_inner.readAt(offset, out);
+        std::size_t n = 0;
+        if (holding) {
+            n = static_cast<std::size_t>(std::min<std::uint64_t>(out.size(), holding->offset + holding->bytes.size() - offset));
+            std::memcpy(out.data(), holding->bytes.data() + (offset - holding->offset), n);
+        } else {
+            n = static_cast<std::size_t>(until - offset);
+            if (auto st = m_inner.readAt(offset, out.first(n)); !st)
+                return st;
+        }
+        offset += n;
+        out = out.subspan(n);
+    }
+    return {};
 }
 
 Status CachingSource::prefetch(std::vector<ByteRange> ranges, std::uint64_t maxGap, std::uint64_t maxSpan)
@@ -30,6 +52,11 @@ Status CachingSource::prefetch(std::vector<ByteRange> ranges, std::uint64_t maxG
     std::erase_if(ranges, [&](const ByteRange& r) { return r.offset >= size || r.length == 0; });
     for (auto& r : ranges)
         r.length = std::min(r.length, size - r.offset);
+    std::erase_if(ranges, [&](const ByteRange& r) { // already held (a small file is one block)
+        return std::any_of(m_blocks.begin(), m_blocks.end(), [&](const Block& b) {
+            return r.offset >= b.offset && r.offset + r.length <= b.offset + b.bytes.size();
+        });
+    });
     std::sort(ranges.begin(), ranges.end(), [](const auto& a, const auto& b) { return a.offset < b.offset; });
     std::size_t i = 0;
     while (i < ranges.size()) {

@@ -2,8 +2,9 @@
 // CachingSource: a ByteSource over another one that can fetch several byte ranges ahead of use, merging
 // nearby ranges into one read. A checkpoint's score tensors live in a dozen small zip records close to
 // each other; reading them one by one costs a system call each (on a VM, most of a scan's system time).
-// Reads inside a prefetched block are served from memory; all others pass through. bytesRead() and
-// readCalls() of the inner source stay the honest count of I/O.
+// What prefetched blocks hold is served from memory, only the rest of a read passes through (a read that
+// starts or ends inside a block reads just the part outside). bytesRead() and readCalls() of the inner
+// source stay the honest count of I/O.
 #pragma once
 
 #include "util/ByteSource.h"
@@ -27,7 +28,8 @@ public:
     Status readAt(std::uint64_t offset, std::span<std::uint8_t> out) override;
 
     /// Reads `ranges` (clamped to the file) in as few reads as possible: ranges whose gap is below
-    /// `maxGap` share a read, as long as a read stays under `maxSpan` bytes.
+    /// `maxGap` share a read, as long as a read stays under `maxSpan` bytes; ranges a block already holds
+    /// are not read again.
     Status prefetch(std::vector<ByteRange> ranges, std::uint64_t maxGap = 16 * 1024,
                     std::uint64_t maxSpan = 1024 * 1024);
 

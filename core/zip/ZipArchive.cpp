@@ -23,7 +23,6 @@ constexpr std::size_t kEocdSize = 22;
 constexpr std::size_t kZip64LocatorSize = 20;
 constexpr std::size_t kCentralSize = 46;
 constexpr std::size_t kLocalSize = 30;
-constexpr std::size_t kTailRead = 4096; // end records (+ the central directory of a small file)
 
 char lower(char c) noexcept // MZ_TOLOWER: ASCII only
 {
@@ -47,24 +46,27 @@ Result<ZipArchive> ZipArchive::open(ByteSource& src, const ZipLimits& limits)
         return zipError(ErrorCode::ZipNoEndRecord, "file has " + std::to_string(size) +
                                                         " bytes, too short for a zip end record").inFile(src.name());
 
-    // 1. Read the tail and find the end-of-central-directory record, scanning backwards (a comment of up
-    //    to 64 KiB may follow it: when the first small read does not find it, read the largest tail once).
-    std::vector<std::uint8_t> tail;
-    std::uint64_t tailStart = 0, tailLen = 0;
-    std::optional<std::size_t> eocdPos;
-    for (const std::uint64_t want : {std::uint64_t{kTailRead + kEocdSize}, std::uint64_t{0xFFFF + kEocdSize}}) {
-        if (tailLen >= std::min<std::uint64_t>(size, want))
-            break; // the first read already covered the whole file
-        tailLen = std::min<std::uint64_t>(size, want);
-        tailStart = size - tailLen;
+    // 1. Read the tail and find the end-of-central-directory record, scanning backwards: in the last 4 KiB
+    //    first, then, when it is not there, as far back as a comment of up to 64 KiB allows. One read of
+    //    kTailRead bytes serves both and, for most checkpoints, the central directory too.
+    const std::uint64_t tailLen = tailReadLength(size);
+    const std::uint64_t tailStart = size - tailLen;
+    std::vector<std::uint8_t> tail = BufferPool::take(static_cast<std::size_t>(tailLen));
+    if (auto st = src.readAt(tailStart, tail); !st) {
         BufferPool::give(std::move(tail));
-        tail = BufferPool::take(static_cast<std::size_t>(tailLen));
-        if (auto st = src.readAt(tailStart, tail); !st)
-            return std::move(st).error().inFile(src.name());
+        return std::move(st).error().inFile(src.name());
+    }
+    std::optional<std::size_t> eocdPos;
+    std::uint64_t window = 0;
+    for (const std::uint64_t want : {std::uint64_t{4096 + kEocdSize}, std::uint64_t{0xFFFF + kEocdSize}}) {
+        if (window >= std::min<std::uint64_t>(tailLen, want))
+            break; // the first window already covered the whole file
+        window = std::min<std::uint64_t>(tailLen, want);
         // As torch's reader (miniz, mz_zip_reader_locate_header_sig) finds it: the last signature with a
         // whole record after it, whatever the comment length says (bytes after the record are ignored).
         z.m_eocdCandidates = 0;
-        for (std::size_t i = tail.size() - kEocdSize + 1; i-- > 0;) {
+        const std::size_t from = static_cast<std::size_t>(tailLen - window);
+        for (std::size_t i = tail.size() - kEocdSize + 1; i-- > from;) {
             if (loadLE<std::uint32_t>(&tail[i]) == kEocdSig) {
                 ++z.m_eocdCandidates;
                 if (!eocdPos)
@@ -74,11 +76,13 @@ Result<ZipArchive> ZipArchive::open(ByteSource& src, const ZipLimits& limits)
         if (eocdPos)
             break;
     }
-    if (!eocdPos)
+    if (!eocdPos) {
+        BufferPool::give(std::move(tail));
         return zipError(ErrorCode::ZipNoEndRecord,
-                        "no end-of-central-directory record in the last " + std::to_string(tailLen) +
+                        "no end-of-central-directory record in the last " + std::to_string(window) +
                             " bytes: the file is truncated (" + std::to_string(size) + " bytes) or not a zip")
             .inFile(src.name());
+    }
 
     z.m_eocdOffset = tailStart + *eocdPos;
     const std::uint8_t* e = &tail[*eocdPos];

@@ -10,9 +10,9 @@
 //     field, so the data offset must be read from each local header, never assumed;
 //   - files over 4 GiB use ZIP64 end records and ZIP64 extra fields;
 //   - entry dates are the invalid DOS date 1980-00-00: dates are never interpreted here.
-// Reading costs: one read of the file's last 4 KiB (end records, and the central directory of a small
-// file), one read of the central directory when it starts before that, and one read per entry whose
-// bytes are asked for (local header and data together). The central directory is parsed into one vector of entries whose names point into the directory
+// Reading costs: one read of the file's last 64 KiB (tailReadLength: the end records wherever a comment
+// leaves them, and the central directory of most checkpoints), one read of the central directory when it
+// starts before that, and one read per entry whose bytes are asked for (local header and data together). The central directory is parsed into one vector of entries whose names point into the directory
 // buffer: no allocation per entry. Deflated entries (from tools that re-zip) are inflated with zlib.
 // libzip is the test oracle for this reader (tests/unit/TestZipArchive.cpp, tests/fuzz/fuzz_zip_diff.cpp).
 #pragma once
@@ -48,6 +48,13 @@ public:
     /// Reads the end records and the central directory of `source` (which must outlive the archive).
     /// Errors: ZipNoEndRecord (truncated or not a zip), ZipBadEndRecord, ZipBadZip64, ZipBadCentralDirectory.
     static Result<ZipArchive> open(ByteSource& source, const ZipLimits& limits = {});
+    /// open() reads the last tailReadLength(size) bytes in one read: the end records wherever a comment
+    /// of up to 64 KiB leaves them, and the central directory of most checkpoints (~60 bytes a record).
+    static constexpr std::uint64_t kTailRead = 64 * 1024;
+    static constexpr std::uint64_t tailReadLength(std::uint64_t size) noexcept
+    {
+        return size < kTailRead + 22 ? size : kTailRead + 22;
+    }
 
     /// A zip cut short (no end record, as a training killed inside torch.save leaves it): the entries whose
     /// local header and data are all there, walked from the first local header on. `recovered()` is true;

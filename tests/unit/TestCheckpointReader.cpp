@@ -4,6 +4,7 @@
 #include "support/TestData.h"
 
 #include "checkpoint/CheckpointReader.h"
+#include "zip/ZipArchive.h"
 #include <fstream>
 #include <QTemporaryDir>
 #include "ranking/Ranking.h"
@@ -329,34 +330,52 @@ public:
 
 void TestCheckpointReader::readsFewBytes()
 {
-    // The tail (end records + central directory), data.pkl and the score storages: never the weights.
-    const auto bytes = test::readFile(test::fixturePath("seed-static-name", "checkpoints/best-v4.ckpt"));
-    LoggingSource src(bytes, "best-v4.ckpt");
+    // A small checkpoint is one read: the head and tail read-aheads (TorchFile::kHeadRead,
+    // ZipArchive::kTailRead) cover all of it.
+    {
+        const auto bytes = test::readFile(test::fixturePath("seed-static-name", "checkpoints/best-v4.ckpt"));
+        LoggingSource src(bytes, "best-v4.ckpt");
+        auto f = TorchFile::open(src);
+        QVERIFY(f.ok());
+        QCOMPARE(interpret(**f, "best-v4.ckpt").callbacks.size(), std::size_t{1});
+        QCOMPARE(src.reads.size(), std::size_t{1});
+        QCOMPARE(src.reads[0], std::make_pair(std::uint64_t{0}, bytes.size()));
+    }
+    // A larger one (a real 1.6 MB checkpoint of Lightning 1.x): the first 64 KiB (data.pkl, which torch writes
+    // first), the last 64 KiB (end records and central directory), then one read for the score storages of
+    // best_k_models together (the records sit next to each other and CachingSource merges them): never the weights.
+    const std::string path = test::sharedPath("wild/LanceKnight__MolKGNN/training_molkgnn/last.ckpt");
+    const auto bytes = test::readFile(path);
+    QVERIFY(bytes.size() > 1'000'000);
+    LoggingSource src(bytes, path);
     auto f = TorchFile::open(src);
     QVERIFY(f.ok());
-    const Checkpoint c = interpret(**f, "best-v4.ckpt");
-    QCOMPARE(c.callbacks.size(), std::size_t{1});
-    // tail (end records + central directory), data.pkl, then one read for the five score storages of
-    // best_k_models together (current_score, best_model_score and kth_value are memo references to them):
-    // the records sit next to each other and CachingSource merges them.
+    const Checkpoint c = interpret(**f, path);
+    QVERIFY(!c.callbacks.empty());
     QCOMPARE(src.reads.size(), std::size_t{3});
+    QCOMPARE(src.reads[0], std::make_pair(std::uint64_t{0}, std::size_t{TorchFile::kHeadRead}));
+    const auto tail = zip::ZipArchive::tailReadLength(bytes.size());
+    QCOMPARE(src.reads[1], std::make_pair(bytes.size() - tail, std::size_t{tail}));
+    QVERIFY(src.bytesRead() < TorchFile::kHeadRead + tail + 4096);
     const auto reads = src.reads; // the checks below read local headers themselves
     const auto* z = (*f)->zipArchive();
+    std::size_t weights = 0;
     for (const auto* t : (*f)->document().tensors) {
         if (t->numel() == 1)
             continue; // scores are 0-dim
         const auto* e = z->find("archive/data/" + std::string(t->storage->key));
         QVERIFY(e);
         const auto start = *z->dataOffset(*e), end = start + e->uncompressedSize;
-        // reads[0] is the fixed 4 KiB tail read (end records); in a file this small it covers some tensors.
-        // Every other read is one local header + its data, with up to 128 bytes of slack for the header's
-        // padding, so it may touch the start of the next record, never more.
-        for (std::size_t i = 1; i < reads.size(); ++i) {
-            const auto [off, len] = reads[i];
-            const auto overlap = std::min<std::uint64_t>(off + len, end) - std::max<std::uint64_t>(off, start);
-            QVERIFY2(off + len <= start || off >= end || overlap <= 128, ("weights of storage " + std::string(t->storage->key) + " were read").c_str());
-        }
+        if (end <= TorchFile::kHeadRead || start >= bytes.size() - tail)
+            continue; // inside the read-aheads
+        ++weights;
+        // the storage read is local headers + data, with up to 128 bytes of slack for a header's padding,
+        // so it may touch the start of the next record, never more
+        const auto [off, len] = reads[2];
+        const auto overlap = std::min<std::uint64_t>(off + len, end) - std::max<std::uint64_t>(off, start);
+        QVERIFY2(off + len <= start || off >= end || overlap <= 128, ("weights of storage " + std::string(t->storage->key) + " were read").c_str());
     }
+    QVERIFY(weights > 10);
 }
 
 void TestCheckpointReader::shardedDirectory()
