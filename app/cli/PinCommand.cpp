@@ -73,12 +73,9 @@ private:
     /// manifest reports), and with --sync-state best_model_path inside the directory's checkpoints.
     int runS3()
     {
-        auto store = m_args.remote.store(m_args.folder);
-        auto* s3 = store ? dynamic_cast<remote::S3Store*>(*store) : nullptr;
-        if (!s3) {
-            std::cerr << "error: " << (store ? m_args.folder + ": an HTTP location is read-only (pinning needs S3)" : store.error().message()) << '\n';
+        auto* s3 = m_args.remote.writableS3(m_args.folder, "pinning needs S3");
+        if (!s3)
             return Failed;
-        }
         std::string rel = m_file;
         if (rel.starts_with(s3->location() + "/"))
             rel = rel.substr(s3->location().size() + 1);
@@ -114,9 +111,7 @@ private:
             std::cerr << "error: " << present.error().message() << '\n';
             return Failed;
         }
-        std::map<std::string, remote::RemoteObject> objects;
-        for (const auto& o : *present)
-            objects[o.rel] = o;
+        const std::map<std::string, remote::RemoteObject>& objects = *present;
         sync::SyncConfig sc;
         sc.bestModelFile = name;
         const auto plan = remote::planS3Sync(*s3, dir, objects, sc);
@@ -173,12 +168,9 @@ public:
 private:
     int runS3()
     {
-        auto store = m_args.remote.store(m_args.folder);
-        auto* s3 = store ? dynamic_cast<remote::S3Store*>(*store) : nullptr;
-        if (!s3) {
-            std::cerr << "error: " << (store ? m_args.folder + ": an HTTP location is read-only" : store.error().message()) << '\n';
+        auto* s3 = m_args.remote.writableS3(m_args.folder, "unpinning needs S3");
+        if (!s3)
             return Failed;
-        }
         auto listed = s3->list(true);
         if (!listed) {
             std::cerr << "error: " << listed.error().message() << '\n';

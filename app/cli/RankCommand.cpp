@@ -373,7 +373,8 @@ Result<FolderResult> FolderArgs::runRemote(bool full) const
         std::cerr << "warning: " << st.error().message() << " (runs and metrics may miss it)\n";
     if (!ro.recursive)
         if (auto st = remote::mirrorHistories(rs, "", *scratch); !st)
-            return std::move(st).error();
+            std::cerr << "warning: " << st.error().message() << " (names renamed by Podium may not be followed, "
+                                                                  "a pin may go unreported)\n";
     const std::string url = scan.folder;
     scan.folder = *scratch; // discovery reads the copies; the listing is the same tree
     auto renamed = rename::renameMapForScan(scan);

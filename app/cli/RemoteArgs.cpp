@@ -4,6 +4,7 @@
 #include "remote/RemoteScan.h"
 
 #include <filesystem>
+#include <iostream>
 
 namespace podium::cli {
 
@@ -33,6 +34,19 @@ Result<remote::RemoteStore*> RemoteArgs::store(const std::string& location)
     if (!s)
         return std::move(s).error();
     return (m_stores[location] = std::shared_ptr<remote::RemoteStore>(std::move(*s))).get();
+}
+
+remote::S3Store* RemoteArgs::writableS3(const std::string& location, const std::string& needs)
+{
+    auto s = store(location);
+    if (!s) {
+        std::cerr << "error: " << s.error().message() << '\n';
+        return nullptr;
+    }
+    auto* s3 = dynamic_cast<remote::S3Store*>(*s);
+    if (!s3)
+        std::cerr << "error: " << location << ": an HTTP location is read-only (" << needs << ")\n";
+    return s3;
 }
 
 checkpoint::Judged RemoteArgs::judge(const std::string& pathOrUrl, const checkpoint::ReadOptions& options)

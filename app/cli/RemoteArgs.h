@@ -6,6 +6,7 @@
 
 #include "checkpoint/CheckpointReader.h"
 #include "remote/RemoteStore.h"
+#include "remote/S3Store.h"
 
 #include <CLI/CLI.hpp>
 #include <map>
@@ -27,6 +28,9 @@ struct RemoteArgs {
     Result<std::vector<std::string>> listTorchFiles(const std::string& prefixUrl, bool recursive);
     /// The store of `location` (opened once).
     Result<remote::RemoteStore*> store(const std::string& location);
+    /// The S3 store of `location`, for a verb that writes; prints why and returns null for other locations
+    /// (HTTP is read-only: `needs` says what writing takes) or when the store cannot be opened.
+    remote::S3Store* writableS3(const std::string& location, const std::string& needs);
 
 private:
     std::map<std::string, std::shared_ptr<remote::RemoteStore>> m_stores; ///< shared: the verbs copy their options

@@ -43,16 +43,7 @@ std::string humanSize(std::uint64_t bytes)
 /// The S3 store of a location argument; prints why and returns null for other locations (HTTP is read-only).
 remote::S3Store* s3Store(FolderArgs& args)
 {
-    auto store = args.remote.store(args.folder);
-    if (!store) {
-        std::cerr << "error: " << store.error().message() << '\n';
-        return nullptr;
-    }
-    auto* s3 = dynamic_cast<remote::S3Store*>(*store);
-    if (!s3)
-        std::cerr << "error: " << args.folder << ": an HTTP location is read-only (renaming and rewriting need S3: "
-                                                 "CopyObject, DeleteObject, multipart uploads)\n";
-    return s3;
+    return args.remote.writableS3(args.folder, "renaming and rewriting need S3: CopyObject, DeleteObject, multipart uploads");
 }
 
 class RenameCommand : public Command {
@@ -147,12 +138,8 @@ private:
             std::cerr << "error: " << present.error().message() << '\n';
             return Failed;
         }
-        std::vector<std::string> names;
-        std::map<std::string, remote::RemoteObject> objects;
-        for (const auto& o : *present) {
-            names.push_back(o.rel);
-            objects[o.rel] = o;
-        }
+        const std::map<std::string, remote::RemoteObject>& objects = *present;
+        const std::vector<std::string> names = remote::S3RenameExecutor::namesOf(objects);
         rename::PlanConfig pc;
         pc.nameTemplate = m_template;
         pc.tempTag = rename::newJournalId();
@@ -179,9 +166,7 @@ private:
                 std::cerr << "error: the objects were renamed, but listing them again failed: " << now.error().message() << '\n';
                 return Failed;
             }
-            std::map<std::string, remote::RemoteObject> after;
-            for (const auto& o : *now)
-                after[o.rel] = o;
+            const std::map<std::string, remote::RemoteObject>& after = *now;
             const auto splan = remote::planS3Sync(store, group.directory, after, {});
             for (const auto& e : splan.skipped)
                 std::cerr << "warning: not synced: " << e.message() << '\n';
@@ -421,40 +406,21 @@ public:
         for (const auto& g : r->ranking.groups)
             if (g.stateKey.rfind("filename:", 0) != 0)
                 dirs.insert(absolute(r->ranking.folder + "/" + g.directory));
-        nlohmann::json out{{"folder", r->ranking.folder}, {"rebase", m_rebase}, {"applied", !m_dryRun}};
-        nlohmann::json jdirs = nlohmann::json::array();
-        bool failed = false;
-        for (const auto& dir : dirs) {
-            sync::SyncConfig sc;
-            sc.rebase = m_rebase;
-            const auto plan = sync::planSync(dir, sc);
-            nlohmann::json jd = describe(plan, dir);
-            if (!m_dryRun && !plan.empty()) {
-                sync::SyncExecutor ex;
-                if (!m_json)
-                    ex.progress = [](std::size_t done, std::size_t total, const std::string& file, std::uint64_t bytes) {
-                        std::cerr << "  [" << done + 1 << "/" << total << "] " << file << " (" << humanSize(bytes) << ")\n";
-                    };
-                auto rep = ex.apply(plan, {}, m_rebase);
-                if (!rep) {
-                    std::cerr << "error: " << rep.error().message() << '\n';
-                    failed = true;
-                    continue;
-                }
-                jd["journal"] = rep->journalId;
-                jd["bytes_written"] = rep->bytesWritten;
-                if (!m_json)
-                    std::cout << "  " << rep->files << " file(s) rewritten, " << rep->bytesWritten
-                              << " bytes written (journal " << rep->journalId << "; undo with `podium-cli undo " << m_args.folder << "`)\n";
-            }
-            jdirs.push_back(std::move(jd));
-        }
-        out["directories"] = jdirs;
-        if (m_json)
-            printJson(std::cout, out);
-        else if (dirs.empty())
-            std::cout << "No checkpoint with ModelCheckpoint state in " << m_args.folder << ".\n";
-        return failed ? Failed : Ok;
+        return syncEach(r->ranking.folder, dirs, "file(s) rewritten, ", " bytes written",
+                        [&](const std::string& dir) -> Result<Prepared> {
+                            sync::SyncConfig sc;
+                            sc.rebase = m_rebase;
+                            Prepared p{sync::planSync(dir, sc), dir, {}};
+                            p.apply = [this](const sync::SyncPlan& plan) {
+                                sync::SyncExecutor ex;
+                                if (!m_json)
+                                    ex.progress = [](std::size_t done, std::size_t total, const std::string& file, std::uint64_t bytes) {
+                                        std::cerr << "  [" << done + 1 << "/" << total << "] " << file << " (" << humanSize(bytes) << ")\n";
+                                    };
+                                return ex.apply(plan, {}, m_rebase);
+                            };
+                            return p;
+                        });
     }
 
 private:
@@ -489,35 +455,30 @@ private:
         return jd;
     }
 
-    /// Sync on S3: each checkpoint replaced by a multipart upload that copies its unchanged bytes server-side.
-    int runS3(remote::S3Store& store, const FolderResult& r)
+    /// One directory's plan, what it is called in the output, and how to apply it.
+    struct Prepared {
+        sync::SyncPlan plan;
+        std::string where;
+        std::function<Result<sync::SyncReport>(const sync::SyncPlan&)> apply;
+    };
+
+    /// Plans (and unless --dry-run applies) the sync of every directory; one directory's failure does not stop the others.
+    int syncEach(const std::string& folder, const std::set<std::string>& dirs, const char* rewritten, const char* written,
+                 const std::function<Result<Prepared>(const std::string&)>& prepare)
     {
-        std::set<std::string> dirs;
-        for (const auto& g : r.ranking.groups)
-            if (g.stateKey.rfind("filename:", 0) != 0)
-                dirs.insert(g.directory);
-        nlohmann::json out{{"folder", r.ranking.folder}, {"rebase", m_rebase}, {"applied", !m_dryRun}};
+        nlohmann::json out{{"folder", folder}, {"rebase", m_rebase}, {"applied", !m_dryRun}};
         nlohmann::json jdirs = nlohmann::json::array();
         bool failed = false;
-        remote::S3RenameExecutor lister(store);
         for (const auto& dir : dirs) {
-            const std::string where = store.location() + (dir.empty() ? "" : "/" + dir);
-            auto present = lister.objectsIn(dir);
-            if (!present) {
-                std::cerr << "error: " << present.error().message() << '\n';
+            auto p = prepare(dir);
+            if (!p) {
+                std::cerr << "error: " << p.error().message() << '\n';
                 failed = true;
                 continue;
             }
-            std::map<std::string, remote::RemoteObject> objects;
-            for (const auto& o : *present)
-                objects[o.rel] = o;
-            sync::SyncConfig sc;
-            sc.rebase = m_rebase;
-            const auto plan = remote::planS3Sync(store, dir, objects, sc);
-            nlohmann::json jd = describe(plan, where);
-            if (!m_dryRun && !plan.empty()) {
-                remote::S3SyncExecutor ex(store);
-                auto rep = ex.apply(dir, plan, objects, {}, m_rebase);
+            nlohmann::json jd = describe(p->plan, p->where);
+            if (!m_dryRun && !p->plan.empty()) {
+                auto rep = p->apply(p->plan);
                 if (!rep) {
                     std::cerr << "error: " << rep.error().message() << '\n';
                     failed = true;
@@ -526,8 +487,8 @@ private:
                 jd["journal"] = rep->journalId;
                 jd["bytes_written"] = rep->bytesWritten;
                 if (!m_json)
-                    std::cout << "  " << rep->files << " object(s) rewritten, " << rep->bytesWritten
-                              << " bytes uploaded (journal " << rep->journalId << "; undo with `podium-cli undo " << m_args.folder << "`)\n";
+                    std::cout << "  " << rep->files << " " << rewritten << rep->bytesWritten << written << " (journal "
+                              << rep->journalId << "; undo with `podium-cli undo " << m_args.folder << "`)\n";
             }
             jdirs.push_back(std::move(jd));
         }
@@ -537,6 +498,30 @@ private:
         else if (dirs.empty())
             std::cout << "No checkpoint with ModelCheckpoint state in " << m_args.folder << ".\n";
         return failed ? Failed : Ok;
+    }
+
+    /// Sync on S3: each checkpoint replaced by a multipart upload that copies its unchanged bytes server-side.
+    int runS3(remote::S3Store& store, const FolderResult& r)
+    {
+        std::set<std::string> dirs;
+        for (const auto& g : r.ranking.groups)
+            if (g.stateKey.rfind("filename:", 0) != 0)
+                dirs.insert(g.directory);
+        remote::S3RenameExecutor lister(store);
+        return syncEach(r.ranking.folder, dirs, "object(s) rewritten, ", " bytes uploaded",
+                        [&](const std::string& dir) -> Result<Prepared> {
+                            auto present = lister.objectsIn(dir);
+                            if (!present)
+                                return std::move(present).error();
+                            sync::SyncConfig sc;
+                            sc.rebase = m_rebase;
+                            Prepared p{remote::planS3Sync(store, dir, *present, sc),
+                                       store.location() + (dir.empty() ? "" : "/" + dir), {}};
+                            p.apply = [&store, dir, objects = std::move(*present), this](const sync::SyncPlan& plan) {
+                                return remote::S3SyncExecutor(store).apply(dir, plan, objects, {}, m_rebase);
+                            };
+                            return p;
+                        });
     }
 
     FolderArgs m_args;

@@ -106,6 +106,31 @@ Status S3Journal::writeHistory(const rename::Journal& journal)
     return putFile(".podium/history/" + journal.id + ".json", journal.toJson().dump(1));
 }
 
+Status S3Journal::markUndone(const std::string& undone, const std::string& by)
+{
+    auto history = rename::readHistory(m_local);
+    if (!history)
+        return std::move(history).error();
+    for (auto& h : *history)
+        if (h.id == undone) {
+            h.undoneBy = by;
+            return writeHistory(h);
+        }
+    return {};
+}
+
+Status S3Journal::requireNoInterrupted() const
+{
+    auto open = rename::readInterrupted(m_local);
+    if (!open)
+        return std::move(open).error();
+    if (*open)
+        return Error(ErrorCode::JournalInterrupted, "an interrupted " + ((*open)->kind.empty() ? std::string("operation") : (*open)->kind) +
+                                                        " (" + (*open)->id + ") must be recovered first: podium-cli recover " + url())
+            .inFile(url());
+    return {};
+}
+
 Status S3Journal::finish(const rename::Journal& journal)
 {
     // history first, then the live journal goes: a crash in between leaves both, and recovery finds every

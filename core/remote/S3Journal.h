@@ -31,6 +31,11 @@ public:
     Status finish(const rename::Journal& journal);
     /// Rewrites one finished journal of the history (an undo marks what it undid).
     Status writeHistory(const rename::Journal& journal);
+    /// Marks the history's journal `undone` as undone by `by` (nothing when the history has no such journal).
+    Status markUndone(const std::string& undone, const std::string& by);
+    /// After pull(): JournalInterrupted when an operation of this directory was interrupted and must be
+    /// recovered first (rename, sync or undo, from any machine).
+    Status requireNoInterrupted() const;
     /// Writes `rel` (relative to the directory, e.g. ".podium/sync/<id>/x.ckpt.new") in the bucket and the copy.
     Status putFile(const std::string& rel, std::string_view bytes);
     /// Reads `rel` from the bucket, else from the local copy.

@@ -25,17 +25,6 @@ std::optional<RemoteObject> lookUp(S3Store& store, const std::string& rel, Statu
     return std::nullopt;
 }
 
-Status requireNoInterrupted(S3Journal& journal)
-{
-    auto open = rename::readInterrupted(journal.localDir());
-    if (!open)
-        return std::move(open).error();
-    if (*open)
-        return Error(ErrorCode::JournalInterrupted, "an interrupted rename (" + (*open)->id +
-                                                        ") must be recovered first: podium-cli recover").inFile(journal.url());
-    return {};
-}
-
 } // namespace
 
 bool S3RenameExecutor::sameObject(const RemoteObject& o, const JournalMove& move) const
@@ -46,14 +35,27 @@ bool S3RenameExecutor::sameObject(const RemoteObject& o, const JournalMove& move
     return o.etag == move.etag || move.identity.size > m_store.limits().copyMax;
 }
 
-Result<std::vector<RemoteObject>> S3RenameExecutor::objectsIn(const std::string& dir)
+Result<std::map<std::string, RemoteObject>> S3RenameExecutor::objectsIn(const std::string& dir)
 {
     auto listed = m_store.listUnder(dir.empty() ? "" : dir + "/", false);
     if (!listed)
-        return listed;
-    for (auto& o : *listed)
+        return std::move(listed).error();
+    std::map<std::string, RemoteObject> out;
+    for (auto& o : *listed) {
         o.rel = o.rel.substr(dir.empty() ? 0 : dir.size() + 1);
-    return listed;
+        std::string name = o.rel;
+        out.emplace(std::move(name), std::move(o));
+    }
+    return out;
+}
+
+std::vector<std::string> S3RenameExecutor::namesOf(const std::map<std::string, RemoteObject>& objects)
+{
+    std::vector<std::string> names;
+    names.reserve(objects.size());
+    for (const auto& entry : objects)
+        names.push_back(entry.first);
+    return names;
 }
 
 S3RenameExecutor::StepState S3RenameExecutor::stateOf(const std::string& dir, const Step& s, const JournalMove& m)
@@ -147,7 +149,7 @@ Result<rename::ApplyReport> S3RenameExecutor::apply(const std::string& dir, cons
     S3Journal journal(m_store, dir);
     if (auto st = journal.pull(); !st)
         return std::move(st).error();
-    if (auto st = requireNoInterrupted(journal); !st)
+    if (auto st = journal.requireNoInterrupted(); !st)
         return std::move(st).error();
     if (plan.empty())
         return rename::ApplyReport{};
@@ -263,17 +265,9 @@ Result<rename::RecoveryReport> S3RenameExecutor::recover(const std::string& dir,
         return std::move(st).error();
     if (auto st = journal.finish(j); !st)
         return std::move(st).error();
-    if (j.kind == "undo" && j.state == "applied" && !j.undoes.empty()) {
-        auto history = rename::readHistory(journal.localDir());
-        if (!history)
-            return std::move(history).error();
-        for (auto& h : *history)
-            if (h.id == j.undoes) {
-                h.undoneBy = j.id;
-                if (auto st = journal.writeHistory(h); !st)
-                    return std::move(st).error();
-            }
-    }
+    if (j.kind == "undo" && j.state == "applied" && !j.undoes.empty())
+        if (auto st = journal.markUndone(j.undoes, j.id); !st)
+            return std::move(st).error();
     return rep;
 }
 
@@ -282,7 +276,7 @@ Result<rename::ApplyReport> S3RenameExecutor::undo(const std::string& dir)
     S3Journal journal(m_store, dir);
     if (auto st = journal.pull(); !st)
         return std::move(st).error();
-    if (auto st = requireNoInterrupted(journal); !st)
+    if (auto st = journal.requireNoInterrupted(); !st)
         return std::move(st).error();
     auto history = rename::readHistory(journal.localDir());
     if (!history)
@@ -296,12 +290,8 @@ Result<rename::ApplyReport> S3RenameExecutor::undo(const std::string& dir)
     auto present = objectsIn(dir);
     if (!present)
         return std::move(present).error();
-    std::map<std::string, RemoteObject> byName;
-    std::vector<std::string> names;
-    for (auto& o : *present) {
-        names.push_back(o.rel);
-        byName[o.rel] = o;
-    }
+    const std::map<std::string, RemoteObject>& byName = *present;
+    const std::vector<std::string> names = namesOf(byName);
     Journal j;
     j.id = rename::newJournalId();
     j.kind = "undo";
@@ -328,12 +318,8 @@ Result<rename::ApplyReport> S3RenameExecutor::undo(const std::string& dir)
     auto r = run(journal, std::move(j));
     if (!r)
         return r;
-    for (auto h : *history)
-        if (h.id == undone) {
-            h.undoneBy = r->journalId;
-            if (auto st = journal.writeHistory(h); !st)
-                return std::move(st).error();
-        }
+    if (auto st = journal.markUndone(undone, r->journalId); !st)
+        return std::move(st).error();
     return r;
 }
 

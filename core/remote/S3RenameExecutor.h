@@ -45,8 +45,9 @@ public:
     /// Reverses the last applied rename of `dir`. Errors: NothingToUndo, JournalInterrupted, PlanConflict, FsIdentityChanged.
     Result<rename::ApplyReport> undo(const std::string& dir);
 
-    /// The names of the objects directly in `dir` (what planRename must not collide with).
-    Result<std::vector<RemoteObject>> objectsIn(const std::string& dir);
+    /// The objects directly in `dir`, by their name in it (namesOf: what planRename must not collide with).
+    Result<std::map<std::string, RemoteObject>> objectsIn(const std::string& dir);
+    static std::vector<std::string> namesOf(const std::map<std::string, RemoteObject>& objects);
 
 private:
     enum class StepState { NotDone, Copied, Done, Unknown };

@@ -161,11 +161,8 @@ Result<sync::SyncReport> S3SyncExecutor::apply(const std::string& dir, const syn
     S3Journal journal(m_store, dir);
     if (auto st = journal.pull(); !st)
         return std::move(st).error();
-    if (auto open = rename::readInterrupted(journal.localDir()); !open)
-        return std::move(open).error();
-    else if (*open)
-        return Error(ErrorCode::JournalInterrupted, "an interrupted operation (" + (*open)->id + ") must be recovered first: "
-                                                    "podium-cli recover").inFile(journal.url());
+    if (auto st = journal.requireNoInterrupted(); !st)
+        return std::move(st).error();
     if (plan.empty())
         return sync::SyncReport{};
     Journal j;
@@ -257,9 +254,7 @@ Result<sync::SyncReport> S3SyncExecutor::undo(const std::string& dir, const Jour
     auto rep = run(journal, j);
     if (!rep)
         return rep;
-    Journal marked = sync;
-    marked.undoneBy = j.id;
-    if (auto st = journal.writeHistory(marked); !st)
+    if (auto st = journal.markUndone(sync.id, j.id); !st)
         return std::move(st).error();
     return rep;
 }
@@ -300,16 +295,9 @@ Result<sync::SyncReport> S3SyncExecutor::recover(const std::string& dir, const J
         return std::move(st).error();
     if (auto st = journal.finish(j); !st)
         return std::move(st).error();
-    if (j.kind == "unsync" && !rollback && !j.undoes.empty()) {
-        auto history = rename::readHistory(journal.localDir());
-        if (history)
-            for (auto h : *history)
-                if (h.id == j.undoes) {
-                    h.undoneBy = j.id;
-                    if (auto st = journal.writeHistory(h); !st)
-                        return std::move(st).error();
-                }
-    }
+    if (j.kind == "unsync" && !rollback && !j.undoes.empty())
+        if (auto st = journal.markUndone(j.undoes, j.id); !st)
+            return std::move(st).error();
     return rep;
 }
 
@@ -318,11 +306,8 @@ Result<std::string> undoLastS3(S3Store& store, const std::string& dir)
     S3Journal journal(store, dir);
     if (auto st = journal.pull(); !st)
         return std::move(st).error();
-    if (auto open = rename::readInterrupted(journal.localDir()); !open)
-        return std::move(open).error();
-    else if (*open)
-        return Error(ErrorCode::JournalInterrupted, "an interrupted operation (" + (*open)->id + ") must be recovered first: "
-                                                    "podium-cli recover").inFile(journal.url());
+    if (auto st = journal.requireNoInterrupted(); !st)
+        return std::move(st).error();
     auto history = rename::readHistory(journal.localDir());
     if (!history)
         return std::move(history).error();

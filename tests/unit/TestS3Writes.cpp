@@ -107,12 +107,9 @@ class TestS3Writes : public QObject {
         if (!group)
             qFatal("%s", group.error().message().c_str());
         remote::S3RenameExecutor ex(store);
-        std::vector<std::string> names;
         const auto present = ex.objectsIn("");
-        for (const auto& o : *present) {
-            names.push_back(o.rel);
-            objects[o.rel] = o;
-        }
+        objects = *present;
+        const std::vector<std::string> names = remote::S3RenameExecutor::namesOf(objects);
         rename::PlanConfig pc;
         pc.tempTag = "t";
         auto plan = rename::planRename(**group, names, pc);
@@ -376,10 +373,8 @@ private slots:
         small.partMin = 1024;
         auto syncOnce = [&](remote::S3Store& store, remote::S3SyncExecutor& ex, std::uint64_t* tails) {
             remote::S3RenameExecutor lister(store);
-            std::map<std::string, remote::RemoteObject> objects;
             const auto present = lister.objectsIn("");
-            for (const auto& o : *present)
-                objects[o.rel] = o;
+            const std::map<std::string, remote::RemoteObject>& objects = *present;
             sync::SyncConfig sc; // a pin: best_model_path names the worst (the same bytes in any prefix)
             sc.bestModelFile = "ep02-acc0.512.ckpt"; // no file names it: all four change
             const auto plan = remote::planS3Sync(store, "", objects, sc);
