@@ -15,6 +15,7 @@
 #include "runs/TreeView.h"
 #include "table/RankingModel.h"
 
+#include <QTimer>
 #include <QApplication>
 #include <algorithm>
 #include <QClipboard>
@@ -339,6 +340,7 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
         std::shared_ptr<const FolderState> old;
         ~Release() { reaper.dispose(std::move(old)); }
     } release{m_reaper, std::exchange(m_shown, state)};
+    ++m_generation;
     const bool tree = state->runs.runs.size() > 1;
     if (tree && m_runsPanel->isHidden()) { // room for the runs, the ranking and the chart
         const int h = std::max(600, m_left->height());
@@ -350,9 +352,41 @@ void MainWindow::showState(std::shared_ptr<const FolderState> state)
         m_runsPanel->setState(state);
     m_table->setColumnHidden(RankingModel::Run, !tree);
     m_selectedRuns = tree ? m_runsPanel->selectedRuns() : QStringList();
+    // The final update of a large tree is ~0.1 s of work on this thread (the runs, the leaderboard, a
+    // thousand curves): the tables now, the chart and the rest each in an event of its own, so that input,
+    // painting and the timer of `podium --measure` go on between them. settled() comes after the last.
+    m_staging = state->complete;
     fillGroups();
+    m_staging = false;
     if (!state->complete) // rows appear while the first scan runs; the rest waits for the whole folder
         return;
+    thenStep([this] { sizeColumns(); });
+    thenStep([this] { showChart(); });
+    thenStep([this, state, keep] { finishState(state, keep); });
+}
+
+void MainWindow::thenStep(std::function<void()> step)
+{
+    // a timer, not a posted event: posted events queued together run in one go, without the event loop between them
+    m_steps.emplace_back(m_generation, std::move(step));
+    if (m_steps.size() == 1)
+        QTimer::singleShot(1, this, &MainWindow::runStep);
+}
+
+void MainWindow::runStep()
+{
+    if (m_steps.empty())
+        return;
+    auto [generation, step] = std::move(m_steps.front());
+    m_steps.pop_front();
+    if (generation == m_generation) // else a newer state arrived: it brings its own steps
+        step();
+    if (!m_steps.empty())
+        QTimer::singleShot(1, this, &MainWindow::runStep);
+}
+
+void MainWindow::finishState(std::shared_ptr<const FolderState> state, const QString& keep)
+{
     m_progress->hide();
     if (!keep.isEmpty())
         selectFile(keep);
@@ -441,14 +475,31 @@ void MainWindow::showGroup(int)
         m_model->setLeaderboard(state, m_selectedRuns);
     else
         m_model->setGroup(state, group);
+    if (!m_staging) {
+        sizeColumns();
+        showChart();
+    }
+}
+
+void MainWindow::sizeColumns()
+{
+    const int group = currentGroup();
+    const bool board = m_shown && m_groups->currentIndex() >= 0 && group < 0;
     // column widths when the table's content is new (another ranking, the first rows), not for every update of
     // the same one: measuring a thousand-row leaderboard took ~70 ms of the UI thread
-    const QString shape = QString::number(group) + (board ? "b" : "g") + (state ? state->folder : QString());
+    const QString shape = QString::number(group) + (board ? "b" : "g") + (m_shown ? m_shown->folder : QString());
     if (shape != m_sizedFor || m_sizedRows == 0) {
         m_table->resizeColumnsToContents();
         m_sizedFor = shape;
         m_sizedRows = m_model->rowCount();
     }
+}
+
+void MainWindow::showChart()
+{
+    const auto& state = m_shown;
+    const int group = currentGroup();
+    const bool board = state && m_groups->currentIndex() >= 0 && group < 0;
     QString monitor;
     const auto markers = state ? chartMarkers(*state, board ? -1 : group, m_selectedRuns, &monitor) : QVector<ChartMarker>();
     // across runs, grouped by a parameter: each group's mean and min–max band instead of every run's curves

@@ -7,6 +7,8 @@
 #include "common/Reaper.h"
 
 #include <QMainWindow>
+#include <deque>
+#include <functional>
 #include <memory>
 
 class QComboBox;
@@ -67,7 +69,17 @@ protected:
 private:
     void buildMenus();
     void showState(std::shared_ptr<const FolderState> state);
+    /// The rest of a final update, after the tables: the chart, the selection, actions, problems, status.
+    void finishState(std::shared_ptr<const FolderState> state, const QString& keep);
     void showGroup(int selectorIndex);
+    /// The table's column widths, when its ranking is new (another ranking, the first rows).
+    void sizeColumns();
+    /// The chart of the chosen ranking: its runs' curves (or groups' bands) and the checkpoints' markers.
+    void showChart();
+    /// Runs `step` in an event of its own a moment from now (after the steps queued before it), unless
+    /// another state arrived meanwhile.
+    void thenStep(std::function<void()> step);
+    void runStep();
     void fillGroups();
     void selectionChanged();
     void chooseFolder();
@@ -97,6 +109,9 @@ private:
     Reaper m_reaper;                            ///< frees replaced states off the UI thread
     QString m_sizedFor;                         ///< the ranking the table's column widths were measured for
     int m_sizedRows = 0;
+    quint64 m_generation = 0;                   ///< counts the states shown: a step of an older one is dropped
+    bool m_staging = false;                     ///< inside a final update: showGroup leaves the chart to a later step
+    std::deque<std::pair<quint64, std::function<void()>>> m_steps; ///< (generation, step) still to run
     QString m_pendingSelect;
     QString m_recoveryOffered; ///< the folder whose interrupted renames were offered already
 };

@@ -146,7 +146,9 @@ Session::Session(QObject* parent)
     connect(this, &Session::loaded, this, [this](std::shared_ptr<const FolderState> s) {
         if (!m_watcher)
             return;
-        watch(); // at once: a file written before the watch is in place would go unseen
+        // soon, in an event of its own (a thousand directories take ~30 ms to watch), but before the window
+        // settles (its last step comes later): a file written before the watch is in place would go unseen
+        QTimer::singleShot(1, this, &Session::watch);
         // A file that could not be read and was modified in the last minute is most likely still being
         // written by the training: look again shortly (a few times), without waiting for the watcher.
         const auto now = std::chrono::system_clock::now().time_since_epoch();
@@ -217,15 +219,29 @@ void Session::watch()
     }
     const QStringList haveList = m_watcher->directories() + m_watcher->files();
     const QSet<QString> have(haveList.begin(), haveList.end());
-    QStringList gone, added;
+    QStringList gone;
     for (const auto& p : have)
         if (!want.contains(p)) gone << p;
+    m_toWatch.clear();
+    if (!have.contains(m_folder))
+        m_toWatch << m_folder; // the folder first: a new run's directory shows up there
     for (const auto& p : want)
-        if (!have.contains(p)) added << p;
+        if (!have.contains(p) && p != m_folder) m_toWatch << p;
     if (!gone.isEmpty())
         m_watcher->removePaths(gone);
-    if (!added.isEmpty())
-        m_watcher->addPaths(added);
+    watchMore();
+}
+
+void Session::watchMore()
+{
+    constexpr qsizetype kWatchChunk = 200;
+    if (!m_watcher || m_toWatch.isEmpty())
+        return;
+    const QStringList chunk = m_toWatch.mid(0, kWatchChunk); // none is watched yet: watch() left those out
+    m_toWatch.remove(0, chunk.size());
+    m_watcher->addPaths(chunk);
+    if (!m_toWatch.isEmpty()) // the rest in later events: the window stays responsive meanwhile
+        QTimer::singleShot(1, this, &Session::watchMore);
 }
 
 void Session::setLogsFolder(const QString& dir)

@@ -72,6 +72,8 @@ public:
     /// Watches the folder (and the directories of its checkpoints): a change reloads after `debounceMs`
     /// of quiet, so checkpoints written by a running training appear by themselves.
     void setWatching(bool on, int debounceMs = 800);
+    /// True once every directory of the shown state is watched (a large tree's are added a chunk per event).
+    bool watchingAll() const noexcept { return m_watcher && m_toWatch.isEmpty(); }
     bool busy() const noexcept { return m_busy; }
     QString folder() const { return m_folder; }
     std::shared_ptr<const FolderState> state() const { return m_state; }
@@ -87,6 +89,7 @@ private:
     void start();
     void join();
     void watch();
+    void watchMore();
 
     QString m_folder;
     QString m_logsDir;
@@ -100,6 +103,7 @@ private:
     std::atomic<bool> m_busy{false};
     unsigned m_generation = 0;
     QFileSystemWatcher* m_watcher = nullptr;
+    QStringList m_toWatch; ///< paths still to add, kWatchChunk per event (a thousand directories take ~25 ms)
     QTimer* m_debounce = nullptr;
     int m_retries = 0;                  ///< reloads scheduled for files still being written
 };

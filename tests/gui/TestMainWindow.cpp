@@ -128,6 +128,7 @@ private slots:
     void interruptedRenameIsOfferedOnOpen();
     void droppedCheckpointOpensItsFolder();
     void newCheckpointsAppearByThemselves();
+    void aTreeOfManyDirectoriesIsWatchedWhole();
     void templateAndRecentFoldersPersist();
     void bundledExampleChartsTheLoggedCurves();
     void syncStateRebasesTheMovedRun();
@@ -509,6 +510,29 @@ void TestMainWindow::newCheckpointsAppearByThemselves()
     std::filesystem::copy(src + "/best-v1.ckpt", dir + "/best-v1.ckpt"); // the training writes another one
     QVERIFY(settled.wait(10000));
     QTRY_COMPARE_WITH_TIMEOUT(w.table()->model()->rowCount(), before + 1, 10000);
+}
+
+void TestMainWindow::aTreeOfManyDirectoriesIsWatchedWhole()
+{
+    // more directories than one chunk of the watcher (they are added a chunk per event, so the window stays
+    // responsive): a checkpoint written into the last one still appears
+    QTemporaryDir tmp;
+    const auto src = test::fixturePath("seed-static-name", "checkpoints");
+    for (int i = 0; i < 450; ++i) {
+        const std::string dir = tmp.path().toStdString() + "/run_" + std::to_string(1000 + i) + "/checkpoints";
+        std::filesystem::create_directories(dir);
+        std::filesystem::copy(src + "/best.ckpt", dir + "/best.ckpt");
+    }
+    MainWindow w;
+    w.session()->setWatching(true, 100);
+    QVERIFY(openAndWait(w, tmp.path()));
+    QTRY_VERIFY_WITH_TIMEOUT(w.session()->watchingAll(), 10000);
+    const int before = w.table()->model()->rowCount();
+    QSignalSpy settled(&w, &MainWindow::settled);
+    std::filesystem::copy(src + "/best-v1.ckpt", tmp.path().toStdString() + "/run_1449/checkpoints/best-v1.ckpt");
+    QVERIFY(settled.wait(20000));
+    QTRY_VERIFY_WITH_TIMEOUT(w.table()->model()->rowCount() > before || w.session()->state()->scan.files.size() == 451, 20000);
+    QCOMPARE(w.session()->state()->scan.files.size(), std::size_t{451});
 }
 
 void TestMainWindow::templateAndRecentFoldersPersist()

@@ -15,7 +15,14 @@
 
 namespace podium::ui {
 
-RankingModel::RankingModel(QObject* parent) : QAbstractTableModel(parent) {}
+RankingModel::RankingModel(QObject* parent)
+    : QAbstractTableModel(parent),
+      // made once: asking the style for an icon on every call was most of the cost of sizing and painting the column
+      m_verdictIcons{QApplication::style()->standardIcon(QStyle::SP_MessageBoxCritical),
+                     QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning),
+                     QApplication::style()->standardIcon(QStyle::SP_DialogApplyButton)}
+{
+}
 
 void RankingModel::setGroup(std::shared_ptr<const FolderState> state, int index)
 {
@@ -175,9 +182,7 @@ QVariant RankingModel::data(const QModelIndex& index, int role) const
             return tr("%1\nNothing in a checkpoint is ever executed by Podium; this is what torch.load(weights_only=False) "
                       "would look up and call.").arg(QString::fromStdString(r.scanned->verdictSummary));
         if (role == Qt::DecorationRole)
-            return QApplication::style()->standardIcon(v == safety::Verdict::Unsafe       ? QStyle::SP_MessageBoxCritical
-                                                       : v == safety::Verdict::Suspicious ? QStyle::SP_MessageBoxWarning
-                                                                                          : QStyle::SP_DialogApplyButton);
+            return m_verdictIcons[v == safety::Verdict::Unsafe ? 0 : v == safety::Verdict::Suspicious ? 1 : 2];
         if (role == Qt::ForegroundRole && v != safety::Verdict::Safe)
             return QBrush(v == safety::Verdict::Unsafe ? QColor(0xC6, 0x28, 0x28) : QColor(0xE6, 0x7E, 0x22));
     }

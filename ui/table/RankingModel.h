@@ -8,6 +8,7 @@
 #include "ranking/Ranking.h"
 
 #include <QAbstractTableModel>
+#include <QIcon>
 #include <QStringList>
 #include <memory>
 
@@ -52,6 +53,7 @@ private:
     };
     void markPins();
     bool m_leaderboard = false;
+    QIcon m_verdictIcons[3]; ///< unsafe, suspicious, safe
     std::shared_ptr<const FolderState> m_state;
     std::vector<Row> m_rows;
     QString m_monitor;
