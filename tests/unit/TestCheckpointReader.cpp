@@ -4,6 +4,7 @@
 #include "support/TestData.h"
 
 #include "checkpoint/CheckpointReader.h"
+#include "util/CachingSource.h"
 #include "zip/ZipArchive.h"
 #include <fstream>
 #include <QTemporaryDir>
@@ -58,6 +59,7 @@ private slots:
     void hostileFiles();
     void stateKeyParsing();
     void readsFewBytes();
+    void cachingSourceReadsOnlyWhatItLacks();
     void shardedDirectory();
     void truncatedAtSeveralOffsets_data();
     void truncatedAtSeveralOffsets();
@@ -376,6 +378,34 @@ void TestCheckpointReader::readsFewBytes()
         QVERIFY2(off + len <= start || off >= end || overlap <= 128, ("weights of storage " + std::string(t->storage->key) + " were read").c_str());
     }
     QVERIFY(weights > 10);
+}
+
+void TestCheckpointReader::cachingSourceReadsOnlyWhatItLacks()
+{
+    std::vector<std::uint8_t> bytes(1000);
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+        bytes[i] = static_cast<std::uint8_t>(i * 7 + 3);
+    LoggingSource inner(bytes, "bytes");
+    CachingSource cache(inner);
+    // two blocks far apart (not merged), and one range inside the first (not read again)
+    QVERIFY(cache.prefetch({{100, 200}, {600, 100}, {150, 50}}, 16, 1024));
+    QCOMPARE(inner.reads, (std::vector<std::pair<std::uint64_t, std::size_t>>{{100, 200}, {600, 100}}));
+    inner.reads.clear();
+    auto check = [&](std::uint64_t off, std::size_t n) {
+        std::vector<std::uint8_t> out(n);
+        QVERIFY(cache.readAt(off, out));
+        QVERIFY(std::equal(out.begin(), out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(off)));
+    };
+    check(120, 50); // inside a block: no read
+    QVERIFY(inner.reads.empty());
+    check(50, 700); // before, between and after the blocks: only those parts are read
+    QCOMPARE(inner.reads, (std::vector<std::pair<std::uint64_t, std::size_t>>{{50, 50}, {300, 300}, {700, 50}}));
+    inner.reads.clear();
+    check(250, 400); // starts inside the first block, ends inside the second
+    QCOMPARE(inner.reads, (std::vector<std::pair<std::uint64_t, std::size_t>>{{300, 300}}));
+    inner.reads.clear();
+    std::vector<std::uint8_t> past(10);
+    QVERIFY(!cache.readAt(995, past)); // the inner source's error for what is not there
 }
 
 void TestCheckpointReader::shardedDirectory()
