@@ -53,15 +53,9 @@ checkpoint::Judged RemoteArgs::judge(const std::string& pathOrUrl, const checkpo
 {
     if (!remote::isRemoteUrl(pathOrUrl))
         return checkpoint::readJudged(pathOrUrl, options);
-    checkpoint::Judged failed;
-    failed.audit.verdict = safety::Verdict::Suspicious;
-    failed.audit.summary = "suspicious: the object could not be read, so nothing of it was judged";
     auto opened = remote::openObject(pathOrUrl, this->options());
-    if (!opened) {
-        failed.error = std::move(opened).error();
-        failed.audit.findings.push_back({safety::Verdict::Suspicious, "the object could not be read: " + failed.error->describe(), ""});
-        return failed;
-    }
+    if (!opened)
+        return remote::unreadableObject(std::move(opened).error());
     return remote::readRemote(*opened->first, opened->second, options);
 }
 

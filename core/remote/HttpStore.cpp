@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "remote/HttpStore.h"
 
+#include "remote/RemoteSource.h"
+
 
 namespace podium::remote {
 
@@ -95,9 +97,7 @@ Result<RemoteObject> HttpStore::describe(const std::string& url)
         if (resp->status == 206 && slash != std::string::npos && cr.substr(slash + 1) != "*")
             o.size = std::stoull(cr.substr(slash + 1));
         else if (resp->wholeBodyRefused)
-            return Error(ErrorCode::RemoteNoRanges, "the server ignores byte ranges (it answered a range with the whole "
-                                                    "file): Podium reads a few ranges of a checkpoint; --allow-full-download "
-                                                    "reads it whole").inFile(url);
+            return noRangesError(url);
         else
             return statusError(*resp, url, "finding its size");
     }
@@ -122,9 +122,7 @@ Result<RemoteStore::Probe> HttpStore::probe(const RemoteObject& object, std::uin
     const std::string total = slash == std::string::npos ? std::string() : cr.substr(slash + 1);
     const bool numeric = !total.empty() && total.find_first_not_of("0123456789") == std::string::npos && total.size() < 20;
     if (resp->wholeBodyRefused)
-        return Error(ErrorCode::RemoteNoRanges, "the server ignores byte ranges (it answered a range with the whole "
-                                                "file): Podium reads a few ranges of a checkpoint; --allow-full-download "
-                                                "reads it whole").inFile(object.url);
+        return noRangesError(object.url);
     if (resp->status == 206 && numeric) {
         p.object.size = std::stoull(total);
         const std::uint64_t expect = std::min(p.object.size, headLen);

@@ -93,17 +93,21 @@ std::uint64_t etagHash(const std::string& etag)
 
 } // namespace
 
+checkpoint::Judged unreadableObject(Error error)
+{
+    checkpoint::Judged failed;
+    failed.error = std::move(error);
+    failed.audit.verdict = safety::Verdict::Suspicious;
+    failed.audit.summary = "suspicious: the object could not be read, so nothing of it was judged";
+    failed.audit.findings.push_back({safety::Verdict::Suspicious, "the object could not be read: " + failed.error->describe(), ""});
+    return failed;
+}
+
 checkpoint::Judged readRemote(RemoteStore& store, const RemoteObject& object, const checkpoint::ReadOptions& options)
 {
     auto probed = store.probe(object, checkpoint::TorchFile::kHeadRead);
-    if (!probed) {
-        checkpoint::Judged failed;
-        failed.error = std::move(probed).error();
-        failed.audit.verdict = safety::Verdict::Suspicious;
-        failed.audit.summary = "suspicious: the object could not be read, so nothing of it was judged";
-        failed.audit.findings.push_back({safety::Verdict::Suspicious, "the object could not be read: " + failed.error->describe(), ""});
-        return failed;
-    }
+    if (!probed)
+        return unreadableObject(std::move(probed).error());
     RemoteSource src(store, std::move(*probed));
     return checkpoint::readJudged(src, object.url, options);
 }

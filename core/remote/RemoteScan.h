@@ -33,6 +33,9 @@ struct RemoteScan {
 /// that cannot be read is listed with its error.
 Result<RemoteScan> scanRemote(RemoteStore& store, const RemoteScanOptions& options = {});
 
+/// What a reader says of an object that could not be read: `error`, judged suspicious (nothing was seen).
+checkpoint::Judged unreadableObject(Error error);
+
 /// Reads one object (inspect, audit): the store's own listing is not needed.
 checkpoint::Judged readRemote(RemoteStore& store, const RemoteObject& object, const checkpoint::ReadOptions& options = {});
 

@@ -5,6 +5,13 @@
 
 namespace podium::remote {
 
+Error noRangesError(const std::string& url)
+{
+    return Error(ErrorCode::RemoteNoRanges, "the server ignores byte ranges (it answered a range with the whole "
+                                            "object): Podium reads a few ranges of a checkpoint and will not download "
+                                            "all of it unless asked (--allow-full-download)").inFile(url);
+}
+
 RemoteSource::RemoteSource(RemoteStore& store, RemoteStore::Probe probe) : m_store(store), m_object(std::move(probe.object))
 {
     if (probe.whole) {
@@ -42,9 +49,7 @@ Status RemoteSource::readAt(std::uint64_t offset, std::span<std::uint8_t> out)
     if (!resp)
         return std::move(resp).error();
     if (resp->wholeBodyRefused)
-        return Error(ErrorCode::RemoteNoRanges, "the server ignores byte ranges (it answered a range with the whole "
-                                                "object): Podium reads a few ranges of a checkpoint and will not download "
-                                                "all of it unless asked (--allow-full-download)").inFile(m_object.url);
+        return noRangesError(m_object.url);
     if (resp->status == 200 && m_store.allowFullDownload()) {
         if (resp->body.size() != m_object.size)
             return Error(ErrorCode::IoReadFailed, "the whole object came with " + std::to_string(resp->body.size()) +

@@ -12,6 +12,9 @@
 
 namespace podium::remote {
 
+/// RemoteNoRanges for `url`: the server answered a range with the whole object.
+Error noRangesError(const std::string& url);
+
 class RemoteSource final : public ByteSource {
 public:
     RemoteSource(RemoteStore& store, RemoteObject object) : m_store(store), m_object(std::move(object)) {}
